@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from studio.generations import views, views_media
+
+app_name = "generations"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("projects/", views.project_list, name="projects"),
+    path("projects/<uuid:code>/", views.project_detail, name="project"),
+    path("projects/<uuid:code>/generate", views.generation_create, name="generate"),
+    path("gallery/", views.gallery, name="gallery"),
+    path("g/<uuid:code>/", views.generation_detail, name="detail"),
+    path("g/<uuid:code>/card", views.generation_card, name="card"),
+    path("g/<uuid:code>/video.mp4", views_media.video, name="video"),
+    path("g/<uuid:code>/poster.jpg", views_media.poster, name="poster"),
+    path("g/<uuid:code>/frames/<str:which>", views_media.frame, name="frame"),
+]

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseStopPolling, reswap, retarget, trigger_client_event
+
+from studio.generations.access import get_generation_for_user, get_project_for_user
+from studio.generations.forms import GenerationForm, ProjectForm
+from studio.generations.models import Generation, Project, Status
+from studio.generations.services import create_generation, try_submit_now
+from studio.workspaces.access import current_membership
+
+PAGE_SIZE = 48
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("generations:projects")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_list(request: HttpRequest) -> HttpResponse:
+    membership = current_membership(request)
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST":
+        if not membership.can_write:
+            return HttpResponse(status=403)
+        if form.is_valid():
+            project = form.save(commit=False)
+            project.workspace = membership.workspace
+            project.created_by = request.user
+            project.save()
+            return redirect("generations:project", code=project.code)
+    projects = Project.objects.filter(workspace=membership.workspace).select_related("created_by")
+    return render(
+        request,
+        "generations/project_list.html",
+        {"projects": projects, "form": form, "membership": membership},
+    )
+
+
+def _project_context(request: HttpRequest, project: Project, membership, form) -> dict:
+    generations = project.generations.with_related()[:PAGE_SIZE]
+    return {"project": project, "membership": membership, "form": form, "generations": generations}
+
+
+@login_required
+@require_GET
+def project_detail(request: HttpRequest, code) -> HttpResponse:
+    project, membership = get_project_for_user(request, code)
+    context = _project_context(request, project, membership, GenerationForm())
+    return render(request, "generations/project_detail.html", context)
+
+
+@login_required
+@require_POST
+def generation_create(request: HttpRequest, code) -> HttpResponse:
+    project, membership = get_project_for_user(request, code, write=True)
+    form = GenerationForm(request.POST, request.FILES)
+    if not form.is_valid():
+        context = _project_context(request, project, membership, form)
+        if request.htmx:
+            response = render(request, "generations/project_detail.html#generation-form", context)
+            return reswap(retarget(response, "#generation-form"), "outerHTML")
+        return render(request, "generations/project_detail.html", context, status=200)
+    generation = create_generation(project, request.user, form.cleaned_data)
+    try_submit_now(generation)
+    if not request.htmx:
+        return redirect("generations:project", code=project.code)
+    context = {
+        "generation": generation,
+        "project": project,
+        "membership": membership,
+        "form": GenerationForm(),
+        "fresh_form": True,
+    }
+    response = render(request, "generations/generation_created.html", context)
+    return trigger_client_event(response, "generation-created", {"code": str(generation.code)})
+
+
+@login_required
+@require_GET
+def generation_card(request: HttpRequest, code) -> HttpResponse:
+    generation, membership = get_generation_for_user(request, code)
+    context = {"generation": generation, "membership": membership}
+    if generation.is_terminal:
+        response = render(request, "generations/generation_card.html", context)
+        return HttpResponseStopPolling(response.content)
+    return render(request, "generations/generation_card.html", context)
+
+
+@login_required
+@require_GET
+def generation_detail(request: HttpRequest, code) -> HttpResponse:
+    generation, membership = get_generation_for_user(request, code)
+    return render(
+        request, "generations/generation_detail.html", {"generation": generation, "membership": membership}
+    )
+
+
+@login_required
+@require_GET
+def gallery(request: HttpRequest) -> HttpResponse:
+    generations = (
+        Generation.objects.visible_to(request.user)
+        .filter(created_by=request.user, status=Status.SUCCEEDED)
+        .with_related()
+        .distinct()[:PAGE_SIZE]
+    )
+    return render(request, "generations/gallery.html", {"generations": generations})

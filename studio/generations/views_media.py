@@ -1,0 +1,52 @@
+"""Frames, videos and posters, served only through the same scoped lookup as every other view."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from studio.generations.access import get_generation_for_user
+from studio.lib.ranges import ranged_file_response
+
+
+def _serve(request: HttpRequest, field, *, download_name: str | None = None) -> HttpResponse:
+    if not field:
+        raise Http404
+    path = Path(field.path)
+    if not path.exists():
+        raise Http404
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    response = ranged_file_response(
+        request, path, content_type, filename=download_name, as_attachment=bool(download_name)
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_GET
+def video(request: HttpRequest, code) -> HttpResponse:
+    generation, _membership = get_generation_for_user(request, code)
+    download = f"seedance-{generation.code}.mp4" if request.GET.get("download") else None
+    return _serve(request, generation.video, download_name=download)
+
+
+@login_required
+@require_GET
+def poster(request: HttpRequest, code) -> HttpResponse:
+    generation, _membership = get_generation_for_user(request, code)
+    return _serve(request, generation.poster)
+
+
+@login_required
+@require_GET
+def frame(request: HttpRequest, code, which: str) -> HttpResponse:
+    generation, _membership = get_generation_for_user(request, code)
+    field = {"start": generation.start_frame, "end": generation.end_frame}.get(which)
+    if field is None:
+        raise Http404
+    return _serve(request, field)

@@ -1,0 +1,70 @@
+"""Scoped lookups: the only way views reach a workspace's data.
+
+Outsiders get 404 (they must not learn that a thing exists); members whose role may not act
+get 403.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from studio.workspaces.models import Membership, Workspace, personal_workspace_for
+
+SESSION_KEY = "workspace_code"
+
+
+def membership_for(user, workspace: Workspace) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(workspace=workspace, user=user).first()
+
+
+def require_role(membership: Membership | None, *, write: bool = False, manage: bool = False) -> Membership:
+    if membership is None:
+        raise Http404
+    if manage and not membership.can_manage:
+        raise PermissionDenied
+    if write and not membership.can_write:
+        raise PermissionDenied
+    return membership
+
+
+def get_membership_for_user(
+    request: HttpRequest, code, *, write: bool = False, manage: bool = False
+) -> Membership:
+    membership = (
+        Membership.objects.select_related("workspace")
+        .filter(workspace__code=code, user_id=request.user.pk)
+        .first()
+        if request.user.is_authenticated
+        else None
+    )
+    return require_role(membership, write=write, manage=manage)
+
+
+def current_membership(request: HttpRequest) -> Membership:
+    """The workspace the person is working in now: the one they switched to, else their personal one."""
+    cached = getattr(request, "_current_membership", None)
+    if cached is not None:
+        return cached
+    code = request.session.get(SESSION_KEY)
+    membership = None
+    if code:
+        membership = (
+            Membership.objects.select_related("workspace")
+            .filter(workspace__code=code, user_id=request.user.pk)
+            .first()
+        )
+    if membership is None:
+        workspace = personal_workspace_for(request.user)
+        membership = Membership.objects.select_related("workspace").get(
+            workspace=workspace, user_id=request.user.pk
+        )
+    request._current_membership = membership
+    return membership
+
+
+def set_current_workspace(request: HttpRequest, workspace: Workspace) -> None:
+    request.session[SESSION_KEY] = str(workspace.code)
+    request.__dict__.pop("_current_membership", None)

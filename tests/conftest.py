@@ -1,0 +1,75 @@
+"""Shared fixtures: isolated media, personas, and the sandbox provider over real HTTP."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from studio.accounts.models import User
+from studio.generations.models import Project
+from studio.workspaces.models import Membership, Role, Workspace, personal_workspace_for
+
+PASSWORD = "a-Strong-pass-123"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SANDBOX_MEDIA_ROOT = tmp_path / "sandbox"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def sandbox(live_server, settings):
+    """The sandbox provider on a live server, fast and tiny: the client talks to it over HTTP."""
+    settings.CHANJING_BASE_URL = f"{live_server.url}/sandbox"
+    settings.SANDBOX_QUEUED_SECONDS = 0
+    settings.SANDBOX_READY_SECONDS = 0
+    settings.SANDBOX_GENERATING_SECONDS = 0
+    settings.SANDBOX_VIDEO_WIDTH = 96
+    settings.SANDBOX_VIDEO_FPS = 4
+    settings.CHANJING_RATE_LIMIT = 0
+    return settings.CHANJING_BASE_URL
+
+
+def make_user(username: str) -> User:
+    return User.objects.create_user(username=username, email=f"{username}@example.com", password=PASSWORD)
+
+
+@pytest.fixture
+def alice(db) -> User:
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(db) -> User:
+    return make_user("bob")
+
+
+@pytest.fixture
+def alice_project(alice) -> Project:
+    return Project.objects.create(workspace=personal_workspace_for(alice), name="Spring ad", created_by=alice)
+
+
+@pytest.fixture
+def team(db):
+    """A team workspace with one person per role, and an outsider with a workspace of their own."""
+    people = {name: make_user(name) for name in ("owner", "admin", "editor", "viewer", "outsider")}
+    workspace = Workspace.objects.create(name="Team", created_by=people["owner"])
+    for role in (Role.OWNER, Role.ADMIN, Role.EDITOR, Role.VIEWER):
+        Membership.objects.create(workspace=workspace, user=people[role.value], role=role)
+    project = Project.objects.create(workspace=workspace, name="Team project", created_by=people["owner"])
+    return {"workspace": workspace, "project": project, **people}
+
+
+def image_file(name: str = "frame.png", size=(360, 640), color=(200, 60, 90), fmt: str = "PNG"):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format=fmt)
+    content_type = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}[fmt]
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
