@@ -1,0 +1,140 @@
+"""Plain values exchanged with the Chanjing client. Unknown fields from the API are ignored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_MODEL_CODE = "Doubao-Seedance-1.0-lite-i2v"
+
+QUEUED = "Queued"
+READY = "Ready"
+GENERATING = "Generating"
+SUCCESS = "Success"
+ERROR = "Error"
+FAIL = "Fail"
+CANCELLED = "Cancelled"
+KNOWN_STATUSES = frozenset({QUEUED, READY, GENERATING, SUCCESS, ERROR, FAIL, CANCELLED})
+FAILED_STATUSES = frozenset({ERROR, FAIL, CANCELLED})
+TERMINAL_STATUSES = FAILED_STATUSES | {SUCCESS}
+
+FILE_PROCESSING = 0
+FILE_READY = 1
+FILE_REJECTED = 98
+FILE_DELETED = frozenset({99, 100})
+
+
+def _str(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _int_or_none(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class SubmitRequest:
+    prompt: str
+    duration: int
+    aspect_ratio: str = "9:16"
+    clarity: int = 1080
+    start_frame_url: str | None = None
+    end_frame_url: str | None = None
+    model_code: str = DEFAULT_MODEL_CODE
+    callback_url: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    unique_id: str
+    status: str  # the raw progress_desc, kept verbatim even when unknown
+    err_msg: str = ""
+    output_urls: list[str] = field(default_factory=list)
+    create_time: int | None = None
+    model_code: str = ""
+    aspect_ratio: str = ""
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: dict) -> TaskInfo:
+        output = data.get("output_url")
+        if isinstance(output, str):
+            output = [output] if output else []
+        elif not isinstance(output, list):
+            output = []
+        return cls(
+            unique_id=_str(data.get("unique_id")),
+            status=_str(data.get("progress_desc")),
+            err_msg=_str(data.get("err_msg")),
+            output_urls=[str(url) for url in output if url],
+            create_time=_int_or_none(data.get("create_time")),
+            model_code=_str(data.get("model_code")),
+            aspect_ratio=_str(data.get("aspect_ratio")),
+            raw=dict(data),
+        )
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == SUCCESS
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED_STATUSES
+
+    @property
+    def is_known_status(self) -> bool:
+        return self.status in KNOWN_STATUSES
+
+    @property
+    def video_url(self) -> str | None:
+        return self.output_urls[0] if self.succeeded and self.output_urls else None
+
+    @property
+    def ref_prompt(self) -> str:
+        """The prompt Chanjing echoes back; what a lost submit is reconciled by."""
+        motion = self.raw.get("motion_info")
+        return _str(motion.get("ref_prompt")) if isinstance(motion, dict) else ""
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    items: list[TaskInfo]
+    total: int
+    page: int
+    total_page: int
+
+
+@dataclass(frozen=True)
+class UploadTicket:
+    sign_url: str = field(repr=False)  # a presigned URL is a credential for its lifetime
+    mime_type: str
+    file_id: str
+    full_path: str
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    file_id: str
+    status: int
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    endpoint: str
+    http_status: int | None
+    code: int | None
+    msg: str
+    trace_id: str
+    latency_ms: int
+    ok: bool
+    attempt: int
