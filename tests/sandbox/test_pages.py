@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def test_index_is_labelled_sandbox_and_lists_tasks(api, client):
+    api.submit(ref_prompt="a paper boat on a puddle")
+    response = client.get("/sandbox/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "SANDBOX" in html
+    assert "a paper boat on a puddle" in html
+    assert "<script" not in html
+
+
+def test_admin_lists_the_sandbox_state(api, admin_client):
+    api.submit()
+    for model in ("task", "accesstoken", "uploadedfile", "requestlog"):
+        response = admin_client.get(f"/admin/sandbox/{model}/")
+        assert response.status_code == 200, model
+    assert admin_client.get("/admin/sandbox/task/add/").status_code == 403
+
+
+def test_models_and_migrations_agree():
+    call_command("makemigrations", "sandbox", "--check", "--dry-run", verbosity=0)
