@@ -1,0 +1,50 @@
+"""Build the Chanjing client from Django settings, with the deployment's shared state."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from studio.chanjing.client import ChanjingClient
+from studio.chanjing.journal import record_call
+from studio.chanjing.ratelimit import DatabaseRateLimiter
+from studio.chanjing.tokens import DatabaseTokenStore
+
+
+def get_client(**overrides) -> ChanjingClient:
+    """The client from settings; `overrides` adjust one use (e.g. a web request's short timeout)."""
+    options = {
+        "token_store": _token_store(),
+        "rate_limiter": DatabaseRateLimiter(settings.CHANJING_RATE_LIMIT),
+        "journal": record_call,
+        "connect_timeout": settings.CHANJING_CONNECT_TIMEOUT,
+        "read_timeout": settings.CHANJING_READ_TIMEOUT,
+        "max_retries": settings.CHANJING_MAX_RETRIES,
+        "frame_mode": settings.CHANJING_FRAME_MODE,
+        **overrides,
+    }
+    return ChanjingClient(
+        settings.CHANJING_BASE_URL,
+        settings.CHANJING_APP_ID,
+        settings.CHANJING_SECRET_KEY,
+        **options,
+    )
+
+
+def token_status() -> dict:
+    """What admins may see about the shared token: when it expires, never its value."""
+    row = _token_store().current()
+    expires_at = row.expires_at if row is not None and row.token else None
+    return {
+        "mode": "sandbox" if getattr(settings, "SANDBOX_MODE", False) else "live",
+        "base_url": settings.CHANJING_BASE_URL,
+        "expires_at": expires_at,
+        "updated_at": row.updated_at if row is not None else None,
+    }
+
+
+def _token_store() -> DatabaseTokenStore:
+    return DatabaseTokenStore(
+        settings.CHANJING_BASE_URL,
+        settings.CHANJING_APP_ID,
+        refresh_margin=settings.CHANJING_TOKEN_REFRESH_MARGIN,
+    )
