@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import io
 
+import django.test.testcases
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from studio.accounts.models import User
+from studio.lib.devserver import QuietUnderscoreHeadersRequestHandler
 from studio.generations.models import Project
 from studio.workspaces.models import Membership, Role, Workspace, personal_workspace_for
 
 PASSWORD = "a-Strong-pass-123"
+
+# The live server must pass Chanjing's `access_token` header through, as `make run` does.
+django.test.testcases.QuietWSGIRequestHandler = QuietUnderscoreHeadersRequestHandler
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,7 @@ class GenerationForm(forms.Form):
     prompt = forms.CharField(
         label=gettext_lazy("Prompt"),
         max_length=PROMPT_MAX_LENGTH,
+        error_messages={"required": gettext_lazy("Write a prompt first.")},
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": PROMPT_MAX_LENGTH, "data-char-count": ""}),
         help_text=gettext_lazy("Describe the shot in Chinese or English: subject, motion, camera, light."),
     )

@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from studio.chanjing.errors import AmbiguousSubmit, ChanjingError
+from studio.chanjing.errors import AmbiguousSubmit, AuthError, ChanjingError
 from studio.chanjing.explain import explain
 from studio.chanjing.journal import call_context
 from studio.chanjing.types import SubmitRequest, TaskInfo
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 # How long after an ambiguous submit we look for the task in the provider's list before resending.
 RECONCILE_WINDOW = timedelta(minutes=2)
+MAX_SUBMIT_ATTEMPTS = 50
 
 
 def backoff_seconds(attempt: int, *, base: float = 5.0, cap: float = 600.0) -> float:
@@ -182,7 +183,8 @@ def _mark_submitted(generation: Generation, unique_id: str, now) -> None:
 
 
 def _record_error(generation: Generation, error: ChanjingError, now) -> None:
-    if error.retryable and generation.attempts + 1 < 50:
+    # A rejected token is the deployment's problem, not the generation's: keep it and retry.
+    if (error.retryable or isinstance(error, AuthError)) and generation.attempts + 1 < MAX_SUBMIT_ATTEMPTS:
         log.warning("generation %s: %s, retrying later", generation.code, error)
         release(
             generation,

@@ -19,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, addrport: str, **options) -> None:
         manage = [sys.executable, "manage.py"]
         children = [
-            subprocess.Popen([*manage, "runserver", addrport, "--noreload"]),
+            subprocess.Popen([*manage, "devserver", addrport, "--noreload"]),
             subprocess.Popen([*manage, "poll_generations"]),
         ]
         self.stdout.write(

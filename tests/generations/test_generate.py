@@ -1,0 +1,126 @@
+"""The project page and its HTMX generation form."""
+
+from __future__ import annotations
+
+import pytest
+
+from studio.generations.models import Generation, Project, Status
+from tests.conftest import image_file
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def form_data(**overrides):
+    data = {
+        "prompt": "女孩在花海中转身微笑,镜头缓慢推进",
+        "aspect_ratio": "9:16",
+        "clarity": "720",
+        "duration": "5",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_create_a_project_and_open_it(client, alice):
+    client.force_login(alice)
+    response = client.post("/projects/", {"name": "Tea commercial", "description": "30 s spot"})
+    project = Project.objects.get(name="Tea commercial")
+    assert response["Location"] == f"/projects/{project.code}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "Tea commercial" in page
+    assert "Nothing generated yet" in page
+    assert 'hx-post="/projects/' in page  # the form is an HTMX form...
+    assert f'action="/projects/{project.code}/generate"' in page  # ...that also works without JavaScript
+
+
+@pytest.mark.django_db(transaction=True)
+def test_htmx_submit_returns_the_new_card_and_a_fresh_form(client, alice, alice_project, sandbox):
+    client.force_login(alice)
+    response = client.post(f"/projects/{alice_project.code}/generate", form_data(), **HTMX)
+    assert response.status_code == 200
+    generation = Generation.objects.get()
+    html = response.content.decode()
+    assert f'id="gen-{generation.code}"' in html
+    assert "女孩在花海中转身微笑" in html
+    assert 'hx-swap-oob="outerHTML"' in html  # the form comes back empty, in place
+    assert "generation-created" in response.headers["HX-Trigger"]
+    # Submitted to the sandbox during the request: the provider knows it.
+    assert generation.status == Status.SUBMITTED
+    assert generation.unique_id
+    assert "Queued" in html
+
+
+def test_bad_input_comes_back_next_to_the_fields(client, alice, alice_project):
+    client.force_login(alice)
+    response = client.post(
+        f"/projects/{alice_project.code}/generate",
+        form_data(prompt="   ", duration="7", end_frame=image_file("end.png")),
+        **HTMX,
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response.headers["HX-Retarget"] == "#generation-form"
+    assert "Write a prompt first." in html
+    assert "Select a valid choice. 7 is not one of the available choices." in html
+    assert "An end frame needs a start frame." in html
+    assert not Generation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (lambda: image_file("tiny.png", size=(200, 200)), "its short side must be at least 300 px"),
+        (lambda: image_file("strip.png", size=(1600, 320)), "ratio is 5.00; it must be between 0.4 and 2.5"),
+        (lambda: image_file("anim.gif", fmt="GIF"), "Use a JPEG, PNG or WebP image"),
+    ],
+)
+def test_frames_are_checked_before_anything_is_sent(client, alice, alice_project, upload, message):
+    client.force_login(alice)
+    response = client.post(
+        f"/projects/{alice_project.code}/generate", form_data(start_frame=upload()), **HTMX
+    )
+    assert message in response.content.decode()
+    assert not Generation.objects.exists()
+
+
+def test_a_provider_that_is_down_loses_nothing(client, alice, alice_project, settings):
+    settings.CHANJING_BASE_URL = "http://127.0.0.1:9/sandbox"  # nothing listens there
+    client.force_login(alice)
+    response = client.post(f"/projects/{alice_project.code}/generate", form_data(), **HTMX)
+    assert response.status_code == 200
+    generation = Generation.objects.get()
+    assert generation.status == Status.PENDING
+    assert "Waiting to send" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_javascript_the_form_redirects_back_to_the_project(client, alice, alice_project, sandbox):
+    client.force_login(alice)
+    response = client.post(f"/projects/{alice_project.code}/generate", form_data())
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "女孩在花海中转身微笑" in page
+
+
+def test_a_start_frame_is_kept_and_shown(client, alice, alice_project, settings):
+    settings.CHANJING_BASE_URL = "http://127.0.0.1:9/sandbox"
+    client.force_login(alice)
+    client.post(f"/projects/{alice_project.code}/generate", form_data(start_frame=image_file()), **HTMX)
+    generation = Generation.objects.get()
+    assert generation.start_frame
+    frame = client.get(f"/g/{generation.code}/frames/start")
+    assert frame.status_code == 200
+    assert frame["Content-Type"] == "image/png"
+
+
+def test_viewers_cannot_generate(client, team):
+    client.force_login(team["viewer"])
+    response = client.post(f"/projects/{team['project'].code}/generate", form_data(), **HTMX)
+    assert response.status_code == 403
+    assert client.get(f"/projects/{team['project'].code}/").status_code == 200
+
+
+def test_wrong_method_is_405(client, alice, alice_project):
+    client.force_login(alice)
+    assert client.get(f"/projects/{alice_project.code}/generate").status_code == 405
