@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from studio.accounts.models import User
-from studio.lib.devserver import QuietUnderscoreHeadersRequestHandler
 from studio.generations.models import Project
+from studio.lib.devserver import QuietUnderscoreHeadersRequestHandler
 from studio.workspaces.models import Membership, Role, Workspace, personal_workspace_for
 
 PASSWORD = "a-Strong-pass-123"
