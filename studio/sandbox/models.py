@@ -15,6 +15,8 @@ from django.utils import timezone
 # poller's stuck-task limits to fire, short enough that a forgotten sandbox row ends.
 SLOW_EXTRA_SECONDS = 24 * 3600
 
+LOG_RETENTION = timedelta(days=7)
+
 FAIL_MESSAGE = "内容审核未通过,请修改提示词或参考图后重试"
 ERROR_MESSAGE = "生成失败,未扣费,请稍后重试"
 
@@ -177,6 +179,11 @@ class RequestLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.code}"
+
+    @classmethod
+    def prune(cls) -> None:
+        """Forget calls older than a week; run on each token fetch, which happens about once a day."""
+        cls.objects.filter(created_at__lt=timezone.now() - LOG_RETENTION).delete()
 
     @classmethod
     def counted_since(cls, since: datetime) -> int:

@@ -12,12 +12,12 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from studio.lib.ranges import ranged_file_response
 from studio.sandbox import faults, storage
 from studio.sandbox.api import BAD_PARAM, INTERNAL, QPS_EXCEEDED, ApiError, api_endpoint, envelope, json_body
-from studio.sandbox.models import AccessToken, FileStatus, Task, TaskStatus, UploadedFile
+from studio.sandbox.models import AccessToken, FileStatus, RequestLog, Task, TaskStatus, UploadedFile
 from studio.sandbox.tasks import task_data
 from studio.sandbox.validation import bad, clean_page, clean_submit, prompt_markers
 
@@ -26,7 +26,7 @@ UPLOAD_MAX_BYTES = 100 * 1024 * 1024
 _upload_signer = signing.Signer(salt="studio.sandbox.upload")
 
 
-@require_GET
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     tasks = [(task, task.status()) for task in Task.objects.all()[:30]]
     return render(request, "sandbox/index.html", {"tasks": tasks, "success": TaskStatus.SUCCESS})
@@ -46,6 +46,7 @@ def access_token(request: HttpRequest) -> HttpResponse:
     if not valid:
         raise ApiError(BAD_PARAM, "app_id 或 secret_key 错误")
     token = AccessToken.issue(app_id)
+    RequestLog.prune()
     return envelope(data={"access_token": token.token, "expire_in": int(token.expires_at.timestamp())})
 
 
@@ -187,7 +188,7 @@ def _store_body(request: HttpRequest, relative: str) -> int | None:
     return size
 
 
-@require_GET
+@require_safe
 def uploaded_file(request: HttpRequest, file_id: str, name: str) -> HttpResponseBase:
     upload = get_object_or_404(UploadedFile, file_id=file_id, uploaded_at__isnull=False)
     path = storage.absolute(upload.path)
@@ -196,7 +197,7 @@ def uploaded_file(request: HttpRequest, file_id: str, name: str) -> HttpResponse
     return ranged_file_response(request, path, upload.mime_type)
 
 
-@require_GET
+@require_safe
 def output(request: HttpRequest, unique_id: str, ext: str) -> HttpResponseBase:
     task = get_object_or_404(Task, unique_id=unique_id)
     relative = task.video_path if ext == "mp4" else task.poster_path

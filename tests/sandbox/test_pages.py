@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
+
+from studio.sandbox.models import RequestLog
 
 pytestmark = pytest.mark.django_db
 
@@ -26,3 +31,18 @@ def test_admin_lists_the_sandbox_state(api, admin_client):
 
 def test_models_and_migrations_agree():
     call_command("makemigrations", "sandbox", "--check", "--dry-run", verbosity=0)
+
+
+def test_files_answer_head_requests(api, client):
+    unique_id = api.submit()["data"]
+    api.task(unique_id)
+    response = client.head(f"/sandbox/outputs/{unique_id}.mp4")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "video/mp4"
+    assert int(response["Content-Length"]) > 0
+
+
+def test_old_request_log_rows_are_pruned_on_token_fetch(api):
+    RequestLog.objects.update(created_at=timezone.now() - timedelta(days=8))
+    api.issue_token()
+    assert list(RequestLog.objects.values_list("endpoint", flat=True)) == ["access_token"]
