@@ -197,3 +197,23 @@ class Generation(models.Model):
             self.provider_status = provider_status
         if status in TERMINAL_STATUSES and self.finished_at is None:
             self.finished_at = now
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per poller process: what admins see on the status page."""
+
+    name = models.CharField(max_length=100, unique=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    last_cycle_at = models.DateTimeField(default=timezone.now)
+    cycles = models.PositiveBigIntegerField(default=0)
+    submitted = models.PositiveBigIntegerField(default=0)
+    polled = models.PositiveBigIntegerField(default=0)
+    completed = models.PositiveBigIntegerField(default=0)
+    failed = models.PositiveBigIntegerField(default=0)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_cycle_at"]
+
+    def __str__(self) -> str:
+        return self.name
