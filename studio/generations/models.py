@@ -87,6 +87,19 @@ class GenerationQuerySet(models.QuerySet):
             Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
         )
 
+    def stuck(self, now=None) -> GenerationQuerySet:
+        """In flight without progress for longer than its status allows (settings.STUCK_LIMITS)."""
+        now = now or timezone.now()
+        limits = settings.STUCK_LIMITS
+        condition = Q(status=Status.PENDING, status_changed_at__lt=now - timedelta(seconds=limits["new"]))
+        for provider_status in ("Queued", "Ready", "Generating"):
+            condition |= Q(
+                status=Status.SUBMITTED,
+                provider_status=provider_status,
+                status_changed_at__lt=now - timedelta(seconds=limits[provider_status]),
+            )
+        return self.filter(condition).filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+
     def due_for_poll(self, now=None) -> GenerationQuerySet:
         now = now or timezone.now()
         return self.filter(status=Status.SUBMITTED, next_attempt_at__lte=now).filter(
@@ -102,6 +115,10 @@ class Generation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="generations"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The generation this one retries or remixes, if any.
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
 
     # What was asked for, exactly as it was sent.
     prompt = models.TextField(_("prompt"))

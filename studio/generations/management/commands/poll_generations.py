@@ -1,7 +1,9 @@
 """The poller: submits waiting generations, polls the provider, stores finished videos.
 
 Shaped like healthchecks' sendalerts: one handle_one_*() step per kind of work, run until
-none reports work, then sleep in short slices; SIGTERM/SIGINT only set a flag.
+none reports work, then sleep in short slices. SIGTERM/SIGINT only set a flag: the current
+item is finished, leases are given back, and the process exits 0. Any number of pollers may
+run against one PostgreSQL database; leases keep them off each other's rows.
 """
 
 from __future__ import annotations
@@ -9,13 +11,16 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import connection
+from django.utils import timezone
 
 from studio.chanjing.factory import get_client
 from studio.generations import lifecycle
-from studio.generations.models import Generation
+from studio.generations.models import Generation, WorkerHeartbeat
 
 log = logging.getLogger(__name__)
 
@@ -29,49 +34,107 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="Do all due work once, then exit.")
 
     def on_signal(self, signum, frame) -> None:
-        log.info("poller: signal %s received, finishing the current item", signum)
+        log.info("poller %s: signal %s, finishing the current item", self.worker, signum)
         self.stopping = True
 
     def handle_one_submit(self) -> bool:
-        claimed = lifecycle.claim(Generation.objects.due_for_submit(), limit=1)
+        claimed = lifecycle.claim(Generation.objects.due_for_submit(), worker=self.worker, limit=1)
         if not claimed:
             return False
-        lifecycle.submit(claimed[0], self.client)
+        generation = claimed[0]
+        try:
+            lifecycle.submit(generation, self.client)
+        except Exception:
+            # Push this row's next attempt forward first, so it cannot crash-loop the worker.
+            lifecycle.release(
+                generation,
+                attempts=generation.attempts + 1,
+                next_attempt_at=timezone.now() + timedelta(minutes=5),
+            )
+            log.exception("generation %s: unexpected error while submitting", generation.code)
         self.counts["submitted"] += 1
         return True
 
     def handle_one_poll(self) -> bool:
-        claimed = lifecycle.claim(Generation.objects.due_for_poll(), limit=POLL_BATCH)
+        claimed = lifecycle.claim(Generation.objects.due_for_poll(), worker=self.worker, limit=POLL_BATCH)
         if not claimed:
             return False
-        lifecycle.poll(claimed, self.client)
+        outcome = lifecycle.poll(claimed, self.client, should_stop=lambda: self.stopping)
         self.counts["polled"] += len(claimed)
+        self.counts["completed"] += outcome["completed"]
+        self.counts["failed"] += outcome["failed"]
+        return True
+
+    def handle_one_stuck(self) -> bool:
+        claimed = lifecycle.claim(Generation.objects.stuck(), worker=self.worker, limit=1)
+        if not claimed:
+            return False
+        generation = claimed[0]
+        try:
+            if lifecycle.settle_stuck(generation, self.client) == "failed":
+                self.counts["failed"] += 1
+        except Exception:
+            lifecycle.release(generation, next_attempt_at=timezone.now() + timedelta(minutes=5))
+            log.exception("generation %s: unexpected error while settling", generation.code)
         return True
 
     def run_due_work(self) -> None:
         while not self.stopping:
-            worked = self.handle_one_submit()
+            worked = self.handle_one_stuck()
+            worked = self.handle_one_submit() or worked
             worked = self.handle_one_poll() or worked
+            self.beat()
             if not worked:
                 return
 
+    def beat(self, *, stopped: bool = False) -> None:
+        now = timezone.now()
+        self.cycles += 1
+        WorkerHeartbeat.objects.update_or_create(
+            name=self.worker,
+            defaults={
+                "last_cycle_at": now,
+                "cycles": self.cycles,
+                "submitted": self.counts["submitted"],
+                "polled": self.counts["polled"],
+                "completed": self.counts["completed"],
+                "failed": self.counts["failed"],
+                "stopped_at": now if stopped else None,
+            },
+            create_defaults={"started_at": self.started_at, "last_cycle_at": now},
+        )
+
+    def name_connection(self) -> None:
+        """Let PostgreSQL's pg_stat_activity show which poller holds a connection."""
+        if connection.vendor == "postgresql":
+            connection.close()
+            connection.settings_dict.setdefault("OPTIONS", {})["application_name"] = f"poller {self.worker}"[
+                :63
+            ]
+
     def handle(self, *args, once: bool = False, **options) -> None:
+        self.worker = lifecycle.WORKER_NAME
         self.stopping = False
-        self.counts = {"submitted": 0, "polled": 0}
+        self.cycles = 0
+        self.started_at = timezone.now()
+        self.counts = {"submitted": 0, "polled": 0, "completed": 0, "failed": 0}
         self.client = get_client()
+        self.name_connection()
         signal.signal(signal.SIGTERM, self.on_signal)
         signal.signal(signal.SIGINT, self.on_signal)
         if not once:
-            self.stdout.write(f"poller {lifecycle.WORKER_NAME} started ({settings.CHANJING_BASE_URL})")
-        while not self.stopping:
-            self.run_due_work()
-            if once:
-                break
-            slept = 0.0
-            while not self.stopping and slept < settings.POLLER_SLEEP_SECONDS:
-                time.sleep(0.25)
-                slept += 0.25
-        self.stdout.write(
-            f"poller {lifecycle.WORKER_NAME} done: {self.counts['submitted']} submitted, "
-            f"{self.counts['polled']} polled"
-        )
+            self.stdout.write(f"poller {self.worker} started against {settings.CHANJING_BASE_URL}")
+        try:
+            while not self.stopping:
+                self.run_due_work()
+                if once:
+                    break
+                slept = 0.0
+                while not self.stopping and slept < settings.POLLER_SLEEP_SECONDS:
+                    time.sleep(0.2)
+                    slept += 0.2
+        finally:
+            released = lifecycle.release_all(self.worker)
+            self.beat(stopped=True)
+        summary = ", ".join(f"{count} {name}" for name, count in self.counts.items())
+        self.stdout.write(f"poller {self.worker} stopped: {summary}, {released} leases released")
