@@ -1,15 +1,22 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling, reswap, retarget, trigger_client_event
 
 from studio.generations.access import get_generation_for_user, get_project_for_user
 from studio.generations.forms import GenerationForm, ProjectForm
+from studio.generations.lifecycle import CALLBACK_SIGNER, cancel
 from studio.generations.models import Generation, Project, Status
-from studio.generations.services import create_generation, try_submit_now
+from studio.generations.services import create_generation, retry_generation, try_submit_now
+from studio.usage.quota import QuotaExceeded, remaining
 from studio.workspaces.access import current_membership
 
 PAGE_SIZE = 48
@@ -45,7 +52,13 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 def _project_context(request: HttpRequest, project: Project, membership, form) -> dict:
     generations = project.generations.with_related()[:PAGE_SIZE]
-    return {"project": project, "membership": membership, "form": form, "generations": generations}
+    return {
+        "project": project,
+        "membership": membership,
+        "form": form,
+        "generations": generations,
+        "quota": remaining(project.workspace, request.user),
+    }
 
 
 @login_required
@@ -61,13 +74,18 @@ def project_detail(request: HttpRequest, code) -> HttpResponse:
 def generation_create(request: HttpRequest, code) -> HttpResponse:
     project, membership = get_project_for_user(request, code, write=True)
     form = GenerationForm(request.POST, request.FILES)
-    if not form.is_valid():
+    generation = None
+    if form.is_valid():
+        try:
+            generation = create_generation(project, request.user, form.cleaned_data)
+        except QuotaExceeded as exceeded:
+            form.add_error(None, exceeded.message)
+    if generation is None:
         context = _project_context(request, project, membership, form)
         if request.htmx:
             response = render(request, "generations/project_detail.html#generation-form", context)
             return reswap(retarget(response, "#generation-form"), "outerHTML")
         return render(request, "generations/project_detail.html", context, status=200)
-    generation = create_generation(project, request.user, form.cleaned_data)
     try_submit_now(generation)
     if not request.htmx:
         return redirect("generations:project", code=project.code)
@@ -77,6 +95,7 @@ def generation_create(request: HttpRequest, code) -> HttpResponse:
         "membership": membership,
         "form": GenerationForm(),
         "fresh_form": True,
+        "quota": remaining(project.workspace, request.user),
     }
     response = render(request, "generations/generation_created.html", context)
     return trigger_client_event(response, "generation-created", {"code": str(generation.code)})
@@ -112,3 +131,46 @@ def gallery(request: HttpRequest) -> HttpResponse:
         .distinct()[:PAGE_SIZE]
     )
     return render(request, "generations/gallery.html", {"generations": generations})
+
+
+@login_required
+@require_POST
+def generation_retry(request: HttpRequest, code) -> HttpResponse:
+    original, membership = get_generation_for_user(request, code, write=True)
+    try:
+        generation = retry_generation(original, request.user)
+    except QuotaExceeded as refusal:
+        messages.error(request, refusal.message)
+        return redirect("generations:project", code=original.project.code)
+    try_submit_now(generation)
+    if request.htmx:
+        context = {"generation": generation, "membership": membership}
+        response = render(request, "generations/generation_card.html", context)
+        response = reswap(retarget(response, "#generation-list"), "afterbegin")
+        return trigger_client_event(response, "generation-created", {"code": str(generation.code)})
+    return redirect("generations:project", code=original.project.code)
+
+
+@login_required
+@require_POST
+def generation_cancel(request: HttpRequest, code) -> HttpResponse:
+    generation, membership = get_generation_for_user(request, code, write=True)
+    if not cancel(generation):
+        messages.error(
+            request, _("This generation has already been sent to the provider and cannot be cancelled.")
+        )
+    if request.htmx:
+        return render(
+            request, "generations/generation_card.html", {"generation": generation, "membership": membership}
+        )
+    return redirect("generations:project", code=generation.project.code)
+
+
+@csrf_exempt
+@require_POST
+def provider_callback(request: HttpRequest, code, signature: str) -> HttpResponse:
+    """Chanjing's completion webhook. The payload is never trusted: it only moves the next poll up."""
+    if not constant_time_compare(signature, CALLBACK_SIGNER.signature(str(code))):
+        raise Http404
+    Generation.objects.filter(code=code, status=Status.SUBMITTED).update(next_attempt_at=timezone.now())
+    return HttpResponse("ok", content_type="text/plain")
