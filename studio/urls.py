@@ -8,10 +8,13 @@ from studio.generations.views_health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Staff pages beside the admin (usage review, system status); before the admin's catch-all.
+    path("admin/", include("studio.usage.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("studio.accounts.urls")),
     path("workspaces/", include("studio.workspaces.urls")),
     path("", include("studio.generations.urls")),
+    path("", include("studio.sharing.urls")),
 ]
 
 if apps.is_installed("studio.sandbox"):
