@@ -43,8 +43,12 @@ def token_status() -> dict:
 
 
 def _token_store() -> DatabaseTokenStore:
+    # The token call makes at most two attempts (see ChanjingClient._fetch_token); the lease
+    # must outlast them both.
+    slowest_fetch = 2 * (settings.CHANJING_CONNECT_TIMEOUT + settings.CHANJING_READ_TIMEOUT) + 1
     return DatabaseTokenStore(
         settings.CHANJING_BASE_URL,
         settings.CHANJING_APP_ID,
         refresh_margin=settings.CHANJING_TOKEN_REFRESH_MARGIN,
+        lease_seconds=slowest_fetch + 10,
     )

@@ -9,14 +9,16 @@ from django.db import models
 class ProviderToken(models.Model):
     """The one access token of the deployment for a base URL and app id.
 
-    Issuing a token invalidates the previous one, so every process must share this row and
-    refresh it under its lock (see tokens.DatabaseTokenStore).
+    Issuing a token invalidates the previous one, so every process must share this row, and
+    only the holder of its refresh lease may fetch a new one (see tokens.DatabaseTokenStore).
     """
 
     base_url = models.CharField(max_length=200)
     app_id = models.CharField(max_length=200)
     token = models.TextField(blank=True, default="")
     expires_at = models.DateTimeField(null=True, blank=True)
+    # Set while one process fetches a new token, so the others wait instead of fetching too.
+    refresh_lease_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

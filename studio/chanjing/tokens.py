@@ -1,26 +1,28 @@
-"""The deployment's one Chanjing token, kept in the database and refreshed under a row lock."""
+"""The deployment's one Chanjing token, kept in the database and refreshed by one process at a time."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db.models import Q
 
-from studio.chanjing.client import TokenFetch
+from studio.chanjing.client import TOKEN_PATH, TokenFetch
+from studio.chanjing.errors import TransportError
 from studio.chanjing.models import ProviderToken
 
 
 class DatabaseTokenStore:
     """Every process reads the token from one row; only one of them fetches a new one.
 
-    The fast path is a plain read. When the token is missing, near expiry or was rejected, the
-    row is locked (`select_for_update` on PostgreSQL; on SQLite the IMMEDIATE transaction mode
-    serialises writers), checked again because another process may have refreshed it while we
-    waited, and only then replaced. Holding the lock across the token call is the point here:
-    it is what makes refreshes happen once. The client keeps that call short.
+    The fast path is a plain read. When the token is missing, near expiry or was rejected, a
+    process claims a short refresh lease with one conditional UPDATE that also requires the
+    token to be the one it read, so a process that lost the race (or came after a refresh)
+    claims nothing. The winner fetches with no transaction open and writes the new token;
+    the others wait for it. Not holding a lock across the HTTP call matters on SQLite, where
+    a write lock is database-wide and the sandbox provider may be this very server.
     """
 
     def __init__(
@@ -29,36 +31,51 @@ class DatabaseTokenStore:
         app_id: str,
         *,
         refresh_margin: float | None = None,
+        lease_seconds: float = 60.0,
+        poll_interval: float = 0.2,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.app_id = app_id
         self.refresh_margin = (
             settings.CHANJING_TOKEN_REFRESH_MARGIN if refresh_margin is None else refresh_margin
         )
+        # Longer than the slowest token call the client can make, so a lease never lapses
+        # while its holder is still fetching.
+        self.lease_seconds = lease_seconds
+        self.poll_interval = poll_interval
         self.clock = clock
+        self.sleep = sleep
 
     def get_token(self, fetch: TokenFetch, *, force_refresh_of: str | None = None) -> str:
-        row = self._rows().first()
-        if row is not None and self._usable(row, force_refresh_of):
-            return row.token
-        if row is None:
-            self._create_row()
-        with transaction.atomic():
-            row = self._rows().select_for_update().get()
+        give_up_at = self.clock() + self.lease_seconds + 5
+        while True:
+            row = self._row()
             if self._usable(row, force_refresh_of):
                 return row.token
-            token, expire_in = fetch()
-            row.token = token
-            row.expires_at = datetime.fromtimestamp(expire_in, tz=UTC)
-            row.save(update_fields=["token", "expires_at", "updated_at"])
-            return token
+            if self._claim(row):
+                return self._refresh(row, fetch)
+            if self.clock() > give_up_at:
+                raise TransportError(
+                    "Another process is refreshing the access token and has not finished.",
+                    endpoint=TOKEN_PATH,
+                )
+            self.sleep(self.poll_interval)
 
     def current(self) -> ProviderToken | None:
         return self._rows().first()
 
     def _rows(self):
         return ProviderToken.objects.filter(base_url=self.base_url, app_id=self.app_id)
+
+    def _row(self) -> ProviderToken:
+        row = self._rows().first()
+        if row is None:
+            # Two processes may both find no row: the unique constraint lets one insert win,
+            # and get_or_create reads the winner's row after losing.
+            row, _created = ProviderToken.objects.get_or_create(base_url=self.base_url, app_id=self.app_id)
+        return row
 
     def _usable(self, row: ProviderToken, force_refresh_of: str | None) -> bool:
         if not row.token or row.expires_at is None:
@@ -67,7 +84,27 @@ class DatabaseTokenStore:
             return False
         return row.expires_at.timestamp() - self.refresh_margin > self.clock()
 
-    def _create_row(self) -> None:
-        # Two processes may both find no row: the unique constraint lets one insert win, and
-        # get_or_create reads the winner's row after losing.
-        ProviderToken.objects.get_or_create(base_url=self.base_url, app_id=self.app_id)
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), tz=UTC)
+
+    def _claim(self, row: ProviderToken) -> bool:
+        now = self._now()
+        free = Q(refresh_lease_until__isnull=True) | Q(refresh_lease_until__lt=now)
+        claimed = ProviderToken.objects.filter(free, pk=row.pk, token=row.token).update(
+            refresh_lease_until=now + timedelta(seconds=self.lease_seconds)
+        )
+        return claimed == 1
+
+    def _refresh(self, row: ProviderToken, fetch: TokenFetch) -> str:
+        try:
+            token, expire_in = fetch()
+        except BaseException:
+            ProviderToken.objects.filter(pk=row.pk).update(refresh_lease_until=None)
+            raise
+        ProviderToken.objects.filter(pk=row.pk).update(
+            token=token,
+            expires_at=datetime.fromtimestamp(expire_in, tz=UTC),
+            refresh_lease_until=None,
+            updated_at=self._now(),
+        )
+        return token

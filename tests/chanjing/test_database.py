@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import RequestFactory
 
 from studio.chanjing.client import SUBMIT_PATH, TASK_PATH, TOKEN_PATH, ChanjingClient
-from studio.chanjing.errors import AuthError, ServerError
+from studio.chanjing.errors import AuthError, ServerError, TransportError
 from studio.chanjing.factory import get_client, token_status
 from studio.chanjing.journal import call_context, record_call
 from studio.chanjing.models import ProviderCall, ProviderRateSlot, ProviderToken
@@ -66,7 +66,7 @@ def test_a_rejected_token_is_refreshed_once_when_two_workers_race():
     assert fetch.tokens == ["db-tok-1", "db-tok-2"]
 
 
-def test_a_failed_fetch_leaves_the_stored_token_alone():
+def test_a_failed_fetch_leaves_the_stored_token_alone_and_frees_the_lease():
     store_at(NOW).get_token(Fetcher())
 
     def broken() -> tuple[str, int]:
@@ -74,7 +74,68 @@ def test_a_failed_fetch_leaves_the_stored_token_alone():
 
     with pytest.raises(AuthError):
         store_at(NOW).get_token(broken, force_refresh_of="db-tok-1")
-    assert ProviderToken.objects.get().token == "db-tok-1"
+    row = ProviderToken.objects.get()
+    assert row.token == "db-tok-1" and row.refresh_lease_until is None
+    assert store_at(NOW).get_token(Fetcher(), force_refresh_of="db-tok-1") == "db-tok-1"
+
+
+def test_a_process_waits_for_the_lease_holder_instead_of_fetching():
+    store_at(NOW).get_token(Fetcher(ttl=100))  # now inside the refresh margin
+    lease_until = datetime.fromtimestamp(NOW + 30, tz=UTC)
+    ProviderToken.objects.update(refresh_lease_until=lease_until)
+    fetch = Fetcher()
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        # Meanwhile the lease holder finishes its refresh.
+        waits.append(seconds)
+        if len(waits) == 3:
+            fresh_until = datetime.fromtimestamp(NOW + 86400, tz=UTC)
+            ProviderToken.objects.update(
+                token="from-the-holder", expires_at=fresh_until, refresh_lease_until=None
+            )
+
+    store = DatabaseTokenStore(BASE, "app", refresh_margin=300, clock=lambda: NOW, sleep=sleep)
+    assert store.get_token(fetch) == "from-the-holder"
+    assert fetch.tokens == [] and len(waits) == 3
+
+
+def test_a_lapsed_lease_is_taken_over():
+    store_at(NOW).get_token(Fetcher(ttl=100))
+    ProviderToken.objects.update(refresh_lease_until=datetime.fromtimestamp(NOW - 1, tz=UTC))
+    fetch = Fetcher()
+    assert store_at(NOW).get_token(fetch) == "db-tok-1"
+    assert fetch.tokens == ["db-tok-1"]
+    assert ProviderToken.objects.get().refresh_lease_until is None
+
+
+def test_waiting_for_a_stuck_lease_gives_up():
+    store_at(NOW).get_token(Fetcher(ttl=100))
+    ProviderToken.objects.update(refresh_lease_until=datetime.fromtimestamp(NOW + 10_000, tz=UTC))
+    now = [NOW]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    store = DatabaseTokenStore(
+        BASE, "app", lease_seconds=5, poll_interval=1, clock=lambda: now[0], sleep=sleep
+    )
+    with pytest.raises(TransportError, match="refreshing"):
+        store.get_token(Fetcher())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_token_call_runs_outside_any_transaction():
+    """On SQLite a transaction held across the call would lock out the sandbox provider."""
+    seen = []
+
+    def fetch() -> tuple[str, int]:
+        seen.append(connection.in_atomic_block)
+        return "tok", int(NOW) + 86400
+
+    store_at(NOW).get_token(fetch)
+    store_at(NOW).get_token(fetch, force_refresh_of="tok")
+    assert seen == [False, False]
 
 
 def test_one_row_per_account():

@@ -1,4 +1,6 @@
-"""Real processes racing for the shared token and the rate-limit row on PostgreSQL."""
+"""Real processes racing for the shared token and the rate-limit row on PostgreSQL.
+
+The test database of SQLite lives in memory, out of reach of other processes."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(
         connection.vendor != "postgresql",
-        reason="row locks across processes need PostgreSQL; run with DATABASE_URL=postgres://...",
+        reason="cross-process races need a server database: run with DATABASE_URL=postgres://...",
     ),
 ]
 
