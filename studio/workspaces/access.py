@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
-from studio.workspaces.models import Membership, Workspace, personal_workspace_for
+from studio.workspaces.models import Invitation, Membership, Workspace, personal_workspace_for
 
 SESSION_KEY = "workspace_code"
 
@@ -68,3 +68,30 @@ def current_membership(request: HttpRequest) -> Membership:
 def set_current_workspace(request: HttpRequest, workspace: Workspace) -> None:
     request.session[SESSION_KEY] = str(workspace.code)
     request.__dict__.pop("_current_membership", None)
+
+
+def get_member_for_user(request: HttpRequest, code, *, manage: bool = False) -> tuple[Membership, Membership]:
+    """Another person's membership (by its public code) and the requester's own in that workspace."""
+    target = Membership.objects.select_related("workspace", "user").filter(code=code).first()
+    if target is None:
+        raise Http404
+    actor = require_role(membership_for(request.user, target.workspace), manage=manage)
+    return target, actor
+
+
+def get_invitation_for_user(
+    request: HttpRequest, code, *, manage: bool = False
+) -> tuple[Invitation, Membership]:
+    invitation = Invitation.objects.select_related("workspace").filter(code=code).first()
+    if invitation is None:
+        raise Http404
+    membership = require_role(membership_for(request.user, invitation.workspace), manage=manage)
+    return invitation, membership
+
+
+def get_invitation_by_token(token: str) -> Invitation:
+    """The link itself is the credential: anyone holding it may read the invitation, nobody can guess it."""
+    invitation = Invitation.objects.select_related("workspace", "created_by").filter(token=token).first()
+    if invitation is None:
+        raise Http404
+    return invitation

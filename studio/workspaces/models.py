@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import secrets
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,7 +46,13 @@ class Workspace(models.Model):
         return self.name
 
 
+class LastOwnerError(Exception):
+    """The change would leave a workspace without an owner."""
+
+
 class Membership(models.Model):
+    # The public id of a membership in URLs (members page actions); integer ids stay on the server.
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.EDITOR)
@@ -65,6 +74,36 @@ class Membership(models.Model):
     def can_manage(self) -> bool:
         return self.role in MANAGE_ROLES
 
+    def may_manage(self, other: Membership, role: str | None = None) -> bool:
+        """Owners and admins manage members, but only owners touch owners or make new ones."""
+        if not self.can_manage:
+            return False
+        touches_owner = other.role == Role.OWNER or role == Role.OWNER
+        return self.role == Role.OWNER or not touches_owner
+
+    def change_role(self, role: str) -> None:
+        with transaction.atomic():
+            if role != Role.OWNER and self._is_last_owner():
+                raise LastOwnerError
+            self.role = role
+            self.save(update_fields=["role"])
+
+    def end(self) -> None:
+        """Remove the member or let them leave. What they made stays with the workspace."""
+        with transaction.atomic():
+            if self._is_last_owner():
+                raise LastOwnerError
+            self.delete()
+
+    def _is_last_owner(self) -> bool:
+        # Locking every owner row makes two owners who demote each other at once wait in turn.
+        owners = list(
+            Membership.objects.select_for_update()
+            .filter(workspace_id=self.workspace_id, role=Role.OWNER)
+            .values_list("pk", flat=True)
+        )
+        return owners == [self.pk]
+
 
 def personal_workspace_for(user) -> Workspace:
     """Every user owns exactly one personal workspace; it is created on first need."""
@@ -73,3 +112,97 @@ def personal_workspace_for(user) -> Workspace:
         workspace = Workspace.objects.create(name=user.get_username(), is_personal=True, created_by=user)
         Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
     return workspace
+
+
+def create_team_workspace(user, name: str) -> Workspace:
+    with transaction.atomic():
+        workspace = Workspace.objects.create(name=name, created_by=user)
+        Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
+    return workspace
+
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+def new_token() -> str:
+    """256 bits from the OS: a link nobody can guess."""
+    return secrets.token_urlsafe(32)
+
+
+def default_invitation_expiry():
+    return timezone.now() + INVITATION_LIFETIME
+
+
+class InvitationState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Used")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, now=None) -> InvitationQuerySet:
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now or timezone.now()
+        )
+
+
+class Invitation(models.Model):
+    # `code` names the invitation on the members page; `token` is the secret in the link.
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.EDITOR)
+    email = models.EmailField(_("email"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=default_invitation_expiry)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} invitation to {self.workspace}"
+
+    @property
+    def state(self) -> InvitationState:
+        if self.accepted_at:
+            return InvitationState.ACCEPTED
+        if self.revoked_at:
+            return InvitationState.REVOKED
+        if self.expires_at <= timezone.now():
+            return InvitationState.EXPIRED
+        return InvitationState.PENDING
+
+    def is_meant_for(self, user) -> bool:
+        return not self.email or self.email.casefold() == (user.email or "").casefold()
+
+    def accept(self, user) -> Membership | None:
+        """Join the workspace; None when the invitation stopped being pending meanwhile.
+
+        Someone who is already a member keeps their role: an invitation never demotes.
+        """
+        with transaction.atomic():
+            fresh = Invitation.objects.select_for_update().get(pk=self.pk)
+            if fresh.state != InvitationState.PENDING:
+                return None
+            membership, _created = Membership.objects.get_or_create(
+                workspace_id=self.workspace_id, user=user, defaults={"role": self.role}
+            )
+            self.accepted_by, self.accepted_at = user, timezone.now()
+            self.save(update_fields=["accepted_by", "accepted_at"])
+        return membership
+
+    def revoke(self) -> None:
+        if self.state == InvitationState.PENDING:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])

@@ -1,13 +1,29 @@
+"""Team workspaces: create, rename, members and roles, leaving, and invitations by link."""
+
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studio.workspaces.access import get_membership_for_user, set_current_workspace
+from studio.workspaces.access import (
+    get_invitation_by_token,
+    get_invitation_for_user,
+    get_member_for_user,
+    get_membership_for_user,
+    membership_for,
+    set_current_workspace,
+)
+from studio.workspaces.forms import InvitationForm, RoleForm, WorkspaceForm
+from studio.workspaces.models import Invitation, InvitationState, LastOwnerError, create_team_workspace
 
 
 @login_required
@@ -22,3 +38,182 @@ def switch(request: HttpRequest) -> HttpResponse:
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return redirect(target)
     return redirect("generations:projects")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    form = WorkspaceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        workspace = create_team_workspace(request.user, form.cleaned_data["name"])
+        set_current_workspace(request, workspace)
+        messages.success(
+            request, _("Team “%(name)s” created. Invite people from this page.") % {"name": workspace}
+        )
+        return redirect("workspaces:members", code=workspace.code)
+    return render(request, "workspaces/create.html", {"form": form})
+
+
+@login_required
+@require_GET
+def members(request: HttpRequest, code) -> HttpResponse:
+    membership = get_membership_for_user(request, code)
+    return _members_page(request, membership)
+
+
+def _members_page(request: HttpRequest, membership, *, invite_form=None, rename_form=None, status=200):
+    workspace = membership.workspace
+    members = list(workspace.memberships.select_related("user").order_by("user__username"))
+    for member in members:
+        member.manageable = member.pk != membership.pk and membership.may_manage(member)
+    context = {
+        "workspace": workspace,
+        "membership": membership,
+        "members": members,
+        "role_form": RoleForm(actor=membership),
+    }
+    if membership.can_manage:
+        context["invite_form"] = invite_form or InvitationForm(actor=membership)
+        context["rename_form"] = rename_form or WorkspaceForm(instance=workspace)
+        context["invitations"] = workspace.invitations.pending().select_related("created_by")
+    return render(request, "workspaces/members.html", context, status=status)
+
+
+@login_required
+@require_POST
+def rename(request: HttpRequest, code) -> HttpResponse:
+    membership = get_membership_for_user(request, code, manage=True)
+    form = WorkspaceForm(request.POST, instance=membership.workspace)
+    if not form.is_valid():
+        return _members_page(request, membership, rename_form=form, status=400)
+    form.save()
+    messages.success(request, _("Renamed."))
+    return redirect("workspaces:members", code=code)
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, code) -> HttpResponse:
+    target, actor = get_member_for_user(request, code, manage=True)
+    form = RoleForm(request.POST, actor=actor)
+    if not form.is_valid() or not actor.may_manage(target, form.cleaned_data["role"]):
+        raise PermissionDenied
+    try:
+        target.change_role(form.cleaned_data["role"])
+    except LastOwnerError:
+        messages.error(request, _("A team needs at least one owner: make someone else an owner first."))
+    else:
+        messages.success(
+            request,
+            _("%(user)s is now %(role)s.") % {"user": target.user, "role": target.get_role_display()},
+        )
+    return redirect("workspaces:members", code=target.workspace.code)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, code) -> HttpResponse:
+    target, actor = get_member_for_user(request, code, manage=True)
+    if not actor.may_manage(target):
+        raise PermissionDenied
+    try:
+        target.end()
+    except LastOwnerError:
+        messages.error(request, _("A team needs at least one owner: make someone else an owner first."))
+    else:
+        messages.success(
+            request, _("%(user)s was removed. What they made stays here.") % {"user": target.user}
+        )
+    return redirect("workspaces:members", code=target.workspace.code)
+
+
+@login_required
+@require_POST
+def leave(request: HttpRequest, code) -> HttpResponse:
+    membership = get_membership_for_user(request, code)
+    try:
+        membership.end()
+    except LastOwnerError:
+        messages.error(request, _("You are the last owner: make someone else an owner before you leave."))
+        return redirect("workspaces:members", code=code)
+    messages.success(request, _("You left “%(name)s”.") % {"name": membership.workspace})
+    return redirect("generations:projects")
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest, code) -> HttpResponse:
+    membership = get_membership_for_user(request, code, manage=True)
+    if membership.workspace.is_personal:
+        raise PermissionDenied  # a personal workspace stays personal; create a team to work together
+    form = InvitationForm(request.POST, actor=membership)
+    if not form.is_valid():
+        return _members_page(request, membership, invite_form=form, status=400)
+    invitation = form.save(commit=False)
+    invitation.workspace, invitation.created_by = membership.workspace, request.user
+    invitation.save()
+    link = request.build_absolute_uri(reverse("workspaces:accept", args=[invitation.token]))
+    if invitation.email:
+        _send_invitation(request, invitation, link)
+        messages.success(
+            request,
+            _("Invitation sent to %(email)s. You can also copy the link below.")
+            % {"email": invitation.email},
+        )
+    else:
+        messages.success(request, _("Invitation created: copy the link below and send it."))
+    return redirect("workspaces:members", code=code)
+
+
+def _send_invitation(request: HttpRequest, invitation: Invitation, link: str) -> None:
+    values = {
+        "inviter": request.user.get_username(),
+        "workspace": invitation.workspace.name,
+        "role": invitation.get_role_display(),
+        "link": link,
+        "expires": invitation.expires_at.strftime("%Y-%m-%d"),
+    }
+    subject = _("%(inviter)s invited you to %(workspace)s on Seedance Studio") % values
+    body = (
+        _(
+            "%(inviter)s invited you to join the team “%(workspace)s” on Seedance Studio as %(role)s.\n\n"
+            "Open this link to accept (it works until %(expires)s):\n%(link)s\n\n"
+            "If you were not expecting this, ignore this email."
+        )
+        % values
+    )
+    send_mail(subject, body, None, [invitation.email])
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, code) -> HttpResponse:
+    invitation, _membership = get_invitation_for_user(request, code, manage=True)
+    invitation.revoke()
+    messages.success(request, _("Invitation revoked: its link no longer works."))
+    return redirect("workspaces:members", code=invitation.workspace.code)
+
+
+@require_http_methods(["GET", "POST"])
+def accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The page behind an invitation link. Signed-out visitors sign in or up and come back here."""
+    invitation = get_invitation_by_token(token)
+    if request.method == "POST" and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    context = {"invitation": invitation, "state": invitation.state}
+    if request.user.is_authenticated:
+        context["already_member"] = membership_for(request.user, invitation.workspace) is not None
+        context["meant_for_me"] = invitation.is_meant_for(request.user)
+    if request.method == "POST":
+        # Members open the workspace without using up an invitation meant for someone else.
+        joined = context["already_member"] or (
+            invitation.state == InvitationState.PENDING
+            and context["meant_for_me"]
+            and invitation.accept(request.user) is not None
+        )
+        if joined:
+            set_current_workspace(request, invitation.workspace)
+            messages.success(request, _("Welcome to “%(name)s”.") % {"name": invitation.workspace})
+            return redirect("generations:projects")
+        context["state"] = Invitation.objects.get(pk=invitation.pk).state
+    return render(request, "workspaces/accept.html", context)
