@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "studio.chanjing",
     "studio.generations",
     "studio.usage",
+    "studio.sharing",
 ]
 if SANDBOX_MODE:
     INSTALLED_APPS.append("studio.sandbox")
