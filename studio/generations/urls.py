@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from studio.generations import views, views_media
+from studio.generations import views, views_gallery, views_media
 
 app_name = "generations"
 
@@ -11,7 +11,8 @@ urlpatterns = [
     path("projects/", views.project_list, name="projects"),
     path("projects/<uuid:code>/", views.project_detail, name="project"),
     path("projects/<uuid:code>/generate", views.generation_create, name="generate"),
-    path("gallery/", views.gallery, name="gallery"),
+    path("gallery/", views_gallery.mine, name="gallery"),
+    path("gallery/team/", views_gallery.team, name="team_gallery"),
     path("g/<uuid:code>/", views.generation_detail, name="detail"),
     path("g/<uuid:code>/card", views.generation_card, name="card"),
     path("g/<uuid:code>/retry", views.generation_retry, name="retry"),

@@ -122,18 +122,6 @@ def generation_detail(request: HttpRequest, code) -> HttpResponse:
 
 
 @login_required
-@require_GET
-def gallery(request: HttpRequest) -> HttpResponse:
-    generations = (
-        Generation.objects.visible_to(request.user)
-        .filter(created_by=request.user, status=Status.SUCCEEDED)
-        .with_related()
-        .distinct()[:PAGE_SIZE]
-    )
-    return render(request, "generations/gallery.html", {"generations": generations})
-
-
-@login_required
 @require_POST
 def generation_retry(request: HttpRequest, code) -> HttpResponse:
     original, membership = get_generation_for_user(request, code, write=True)
