@@ -78,3 +78,56 @@ def image_file(name: str = "frame.png", size=(360, 640), color=(200, 60, 90), fm
     Image.new("RGB", size, color).save(buffer, format=fmt)
     content_type = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}[fmt]
     return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
+
+
+# --- Personas for teams and sharing -------------------------------------------------------
+
+PERSONAS = ("owner", "admin", "editor", "viewer", "outsider", "anonymous")
+
+
+def finished_generation(workspace, project, user, prompt: str = "a lantern drifts over the lake"):
+    """A succeeded generation with a (tiny, fake) video, poster and start frame on disk."""
+    from django.core.files.base import ContentFile
+
+    from studio.generations.models import Generation, Status
+
+    generation = Generation(
+        workspace=workspace,
+        project=project,
+        created_by=user,
+        prompt=prompt,
+        model_code="Doubao-Seedance-1.0-lite-i2v",
+        status=Status.SUCCEEDED,
+    )
+    video = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 4
+    generation.video.save("v.mp4", ContentFile(video), save=False)
+    generation.poster.save("p.jpg", ContentFile(b"\xff\xd8\xff poster"), save=False)
+    generation.start_frame.save("s.png", ContentFile(b"\x89PNG frame"), save=False)
+    generation.save()
+    return generation
+
+
+@pytest.fixture
+def team_generation(team):
+    """A finished video in the team workspace, made by the editor."""
+    return finished_generation(team["workspace"], team["project"], team["editor"])
+
+
+@pytest.fixture
+def sign_in_as(client, team):
+    """Sign the test client in as a persona; team members are switched into the team workspace."""
+    from studio.workspaces.access import SESSION_KEY
+
+    def sign_in(persona: str, on=None):
+        on = on or client
+        if persona == "anonymous":
+            on.logout()
+            return on
+        on.force_login(team[persona])
+        if persona != "outsider":
+            session = on.session
+            session[SESSION_KEY] = str(team["workspace"].code)
+            session.save()
+        return on
+
+    return sign_in

@@ -1,0 +1,209 @@
+"""Every named URL of the studio, requested by every persona, with the status each must get.
+
+The table below is the whole authorization policy in one place. The test walks Django's URL
+resolver, so a URL added without a row here fails with its name in the message: add one
+entry to TABLE (persona order: owner, admin, editor, viewer, outsider, anonymous).
+
+Owner, admin, editor and viewer belong to the team workspace and work in it; the outsider
+has only a personal workspace. Each request runs in its own savepoint, rolled back
+afterwards, so a POST that deletes or changes something never affects the next request.
+Statuses: 200 page, 286 a terminal HTMX card (stop polling), 302 redirect (sign in, or done
+and back to a page), 403 a role that may not act, 404 outside the workspace, 405 wrong method.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from studio.generations.lifecycle import CALLBACK_SIGNER
+from studio.sharing.models import ShareLink
+from studio.workspaces.models import Invitation, Membership
+from tests.conftest import PERSONAS
+
+pytestmark = pytest.mark.django_db
+
+# Not walked: `admin` is Django's own admin (staff only, guarded by Django); `sandbox` is the
+# fake provider, a separate app that speaks Chanjing's protocol and is not installed in
+# production. Static files are served by whitenoise outside the URLconf.
+EXCLUDED_NAMESPACES = {"admin", "sandbox"}
+
+# Shorthands for common rows, in persona order.
+MEMBERS = (200, 200, 200, 200, 404, 302)  # any member reads; outsiders never learn it exists
+SIGNED_IN = (200, 200, 200, 200, 200, 302)  # any signed-in person (their own workspace)
+EVERYONE = (200, 200, 200, 200, 200, 200)  # public
+WRITERS = (302, 302, 302, 403, 404, 302)  # owners, admins, editors act, then are redirected
+MANAGERS = (302, 302, 403, 403, 404, 302)  # owners and admins act
+NOT_ALLOWED = (405, 405, 405, 405, 405, 302)  # wrong method (sign-in comes first)
+NOT_ALLOWED_PUBLIC = (405, 405, 405, 405, 405, 405)
+STAFF_ONLY = (302, 302, 302, 302, 302, 302)  # none of the personas is staff: admin sign-in
+SIGNED_OUT_ONLY = (302, 302, 302, 302, 302, 200)  # sign in / sign up pages
+
+
+@dataclass
+class World:
+    team: dict
+    generation: object
+    share: ShareLink
+    invitation: Invitation
+    viewer_membership: Membership
+
+
+# One entry per URL name: how to build its arguments, the POST body, and the expected statuses.
+TABLE: dict[str, dict] = {
+    "healthz": {"args": lambda w: [], "GET": EVERYONE, "POST": NOT_ALLOWED_PUBLIC},
+    "accounts:signup": {"args": lambda w: [], "GET": SIGNED_OUT_ONLY, "POST": SIGNED_OUT_ONLY},
+    "accounts:login": {"args": lambda w: [], "GET": SIGNED_OUT_ONLY, "POST": SIGNED_OUT_ONLY},
+    "accounts:logout": {"args": lambda w: [], "GET": NOT_ALLOWED_PUBLIC, "POST": STAFF_ONLY},
+    "usage:review": {"args": lambda w: [], "GET": STAFF_ONLY, "POST": STAFF_ONLY},
+    "usage:review_csv": {"args": lambda w: [], "GET": STAFF_ONLY, "POST": STAFF_ONLY},
+    "usage:status": {"args": lambda w: [], "GET": STAFF_ONLY, "POST": STAFF_ONLY},
+    # Workspaces and members.
+    "workspaces:switch": {
+        "args": lambda w: [],
+        "data": lambda w: {"workspace": str(w.team["workspace"].code)},
+        "GET": NOT_ALLOWED,
+        "POST": (302, 302, 302, 302, 404, 302),
+    },
+    "workspaces:create": {"args": lambda w: [], "GET": SIGNED_IN, "POST": SIGNED_IN},  # empty form
+    "workspaces:members": {"args": lambda w: [w.team["workspace"].code], "GET": MEMBERS, "POST": NOT_ALLOWED},
+    "workspaces:rename": {
+        "args": lambda w: [w.team["workspace"].code],
+        "data": lambda w: {"name": "Renamed"},
+        "GET": NOT_ALLOWED,
+        "POST": MANAGERS,
+    },
+    "workspaces:leave": {
+        "args": lambda w: [w.team["workspace"].code],
+        "GET": NOT_ALLOWED,
+        "POST": (302, 302, 302, 302, 404, 302),  # the last owner is refused with a message
+    },
+    "workspaces:invite": {
+        "args": lambda w: [w.team["workspace"].code],
+        "data": lambda w: {"role": "viewer", "email": ""},
+        "GET": NOT_ALLOWED,
+        "POST": MANAGERS,
+    },
+    "workspaces:member_role": {
+        "args": lambda w: [w.viewer_membership.code],
+        "data": lambda w: {"role": "editor"},
+        "GET": NOT_ALLOWED,
+        "POST": MANAGERS,
+    },
+    "workspaces:member_remove": {
+        "args": lambda w: [w.viewer_membership.code],
+        "GET": NOT_ALLOWED,
+        "POST": MANAGERS,
+    },
+    "workspaces:invitation_revoke": {
+        "args": lambda w: [w.invitation.code],
+        "GET": NOT_ALLOWED,
+        "POST": MANAGERS,
+    },
+    # The link is the credential: anyone holding it sees the invitation; accepting needs a sign-in.
+    "workspaces:accept": {
+        "args": lambda w: [w.invitation.token],
+        "GET": EVERYONE,
+        "POST": (302, 302, 302, 302, 302, 302),
+    },
+    # Projects and generations.
+    "generations:home": {"args": lambda w: [], "GET": STAFF_ONLY, "POST": NOT_ALLOWED},
+    "generations:projects": {
+        "args": lambda w: [],
+        "GET": SIGNED_IN,
+        "POST": (200, 200, 200, 403, 200, 302),  # an empty form comes back with its errors
+    },
+    "generations:project": {"args": lambda w: [w.team["project"].code], "GET": MEMBERS, "POST": NOT_ALLOWED},
+    "generations:generate": {
+        "args": lambda w: [w.team["project"].code],
+        "GET": NOT_ALLOWED,
+        "POST": (200, 200, 200, 403, 404, 302),  # an empty form comes back with its errors
+    },
+    "generations:gallery": {"args": lambda w: [], "GET": SIGNED_IN, "POST": NOT_ALLOWED},
+    "generations:team_gallery": {"args": lambda w: [], "GET": SIGNED_IN, "POST": NOT_ALLOWED},
+    "generations:detail": {"args": lambda w: [w.generation.code], "GET": MEMBERS, "POST": NOT_ALLOWED},
+    "generations:card": {
+        "args": lambda w: [w.generation.code],
+        "GET": (286, 286, 286, 286, 404, 302),
+        "POST": NOT_ALLOWED,
+    },
+    "generations:retry": {"args": lambda w: [w.generation.code], "GET": NOT_ALLOWED, "POST": WRITERS},
+    "generations:cancel": {"args": lambda w: [w.generation.code], "GET": NOT_ALLOWED, "POST": WRITERS},
+    # Chanjing's webhook: no session, the signature in the URL is the credential.
+    "generations:callback": {
+        "args": lambda w: [w.generation.code, CALLBACK_SIGNER.signature(str(w.generation.code))],
+        "GET": NOT_ALLOWED_PUBLIC,
+        "POST": EVERYONE,
+    },
+    "generations:video": {"args": lambda w: [w.generation.code], "GET": MEMBERS, "POST": NOT_ALLOWED},
+    "generations:poster": {"args": lambda w: [w.generation.code], "GET": MEMBERS, "POST": NOT_ALLOWED},
+    "generations:frame": {
+        "args": lambda w: [w.generation.code, "start"],
+        "GET": MEMBERS,
+        "POST": NOT_ALLOWED,
+    },
+    # Sharing.
+    "sharing:create": {
+        "args": lambda w: [w.generation.code],
+        "data": lambda w: {"expires_in": "7"},
+        "GET": NOT_ALLOWED,
+        "POST": WRITERS,
+    },
+    "sharing:revoke": {"args": lambda w: [w.share.code], "GET": NOT_ALLOWED, "POST": WRITERS},
+    "sharing:page": {"args": lambda w: [w.share.token], "GET": EVERYONE, "POST": NOT_ALLOWED_PUBLIC},
+    "sharing:video": {"args": lambda w: [w.share.token], "GET": EVERYONE, "POST": NOT_ALLOWED_PUBLIC},
+    "sharing:poster": {"args": lambda w: [w.share.token], "GET": EVERYONE, "POST": NOT_ALLOWED_PUBLIC},
+}
+
+
+def named_urls(patterns, namespace: str = ""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in EXCLUDED_NAMESPACES:
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from named_urls(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+@pytest.fixture
+def world(team, team_generation, settings) -> World:
+    settings.CHANJING_BASE_URL = "http://127.0.0.1:9/sandbox"  # nothing listens: no request leaves
+    return World(
+        team=team,
+        generation=team_generation,
+        share=ShareLink.objects.create(generation=team_generation, created_by=team["editor"]),
+        invitation=Invitation.objects.create(
+            workspace=team["workspace"], role="editor", created_by=team["owner"]
+        ),
+        viewer_membership=Membership.objects.get(workspace=team["workspace"], user=team["viewer"]),
+    )
+
+
+def test_every_url_answers_every_persona_as_the_table_says(world, sign_in_as):
+    urls = set(named_urls(get_resolver().url_patterns))
+    missing = sorted(urls - TABLE.keys())
+    assert not missing, f"URLs without a row in TABLE (add one per URL name): {', '.join(missing)}"
+    stale = sorted(TABLE.keys() - urls)
+    assert not stale, f"Rows in TABLE for URLs that no longer exist: {', '.join(stale)}"
+
+    wrong = []
+    for name, row in TABLE.items():
+        url = reverse(name, args=row["args"](world))
+        data = row.get("data", lambda w: {})(world)
+        for method in ("GET", "POST"):
+            for persona, expected in zip(PERSONAS, row[method], strict=True):
+                with transaction.atomic():
+                    client = sign_in_as(persona, on=Client())
+                    response = client.get(url) if method == "GET" else client.post(url, data)
+                    transaction.set_rollback(True)
+                if response.status_code != expected:
+                    wrong.append(
+                        f"{method} {url} ({name}) as {persona}: {response.status_code}, expected {expected}"
+                    )
+    assert not wrong, "\n".join(wrong)

@@ -1,0 +1,58 @@
+"""The team gallery and My generations: what each shows, and a fixed number of queries per page."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from studio.generations.models import Generation, Project
+from studio.workspaces.models import personal_workspace_for
+from tests.conftest import finished_generation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_team_gallery_shows_every_members_videos_with_their_maker(sign_in_as, team, team_generation):
+    by_owner = finished_generation(
+        team["workspace"], team["project"], team["owner"], prompt="owner's sunrise"
+    )
+    outsider_ws = personal_workspace_for(team["outsider"])
+    elsewhere = Project.objects.create(workspace=outsider_ws, name="Mine", created_by=team["outsider"])
+    finished_generation(outsider_ws, elsewhere, team["outsider"], prompt="outsider's secret")
+    page = sign_in_as("viewer").get("/gallery/team/").content.decode()
+    assert team_generation.prompt in page and "by editor" in page
+    assert by_owner.prompt.replace("'", "&#x27;") in page and "by owner" in page
+    assert "outsider" not in page
+
+
+def test_my_generations_span_my_workspaces_and_nobody_elses(client, team, team_generation):
+    editor = team["editor"]
+    personal = personal_workspace_for(editor)
+    project = Project.objects.create(workspace=personal, name="Solo", created_by=editor)
+    finished_generation(personal, project, editor, prompt="my solo piece")
+    finished_generation(team["workspace"], team["project"], team["owner"], prompt="the owner made this")
+    client.force_login(editor)
+    page = client.get("/gallery/").content.decode()
+    assert "my solo piece" in page and team_generation.prompt in page
+    assert "the owner made this" not in page
+    assert "Team" in page  # each video says which workspace it lives in
+
+
+def queries_for(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("url", ["/gallery/", "/gallery/team/"])
+def test_gallery_pages_take_the_same_number_of_queries_for_3_or_30_videos(sign_in_as, team, url):
+    client = sign_in_as("editor")
+    for index in range(3):
+        finished_generation(team["workspace"], team["project"], team["editor"], prompt=f"video {index}")
+    with_three = queries_for(client, url)
+    for index in range(27):
+        finished_generation(team["workspace"], team["project"], team["editor"], prompt=f"more {index}")
+    assert Generation.objects.count() == 30
+    assert queries_for(client, url) == with_three
+    assert with_three <= 6, with_three
