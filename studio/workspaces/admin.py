@@ -19,7 +19,8 @@ class MembershipInline(admin.TabularInline):
 
 class QuotaInline(admin.StackedInline):
     model = WorkspaceQuota
-    extra = 0
+    # One blank form to fill in without JavaScript; left empty, it is ignored.
+    extra = 1
     max_num = 1
     fields = ["monthly_seconds", "per_member_monthly_seconds"]
 
