@@ -40,7 +40,8 @@ WRITERS = (302, 302, 302, 403, 404, 302)  # owners, admins, editors act, then ar
 MANAGERS = (302, 302, 403, 403, 404, 302)  # owners and admins act
 NOT_ALLOWED = (405, 405, 405, 405, 405, 302)  # wrong method (sign-in comes first)
 NOT_ALLOWED_PUBLIC = (405, 405, 405, 405, 405, 405)
-STAFF_ONLY = (302, 302, 302, 302, 302, 302)  # none of the personas is staff: admin sign-in
+REDIRECT_ALL = (302, 302, 302, 302, 302, 302)  # everyone is sent on somewhere
+STAFF_ONLY = REDIRECT_ALL  # none of the personas is staff: off to the admin's sign-in
 SIGNED_OUT_ONLY = (302, 302, 302, 302, 302, 200)  # sign in / sign up pages
 
 
@@ -58,7 +59,14 @@ TABLE: dict[str, dict] = {
     "healthz": {"args": lambda w: [], "GET": EVERYONE, "POST": NOT_ALLOWED_PUBLIC},
     "accounts:signup": {"args": lambda w: [], "GET": SIGNED_OUT_ONLY, "POST": SIGNED_OUT_ONLY},
     "accounts:login": {"args": lambda w: [], "GET": SIGNED_OUT_ONLY, "POST": SIGNED_OUT_ONLY},
-    "accounts:logout": {"args": lambda w: [], "GET": NOT_ALLOWED_PUBLIC, "POST": STAFF_ONLY},
+    "accounts:logout": {"args": lambda w: [], "GET": NOT_ALLOWED_PUBLIC, "POST": REDIRECT_ALL},
+    # Django's language switch: sets a cookie for anyone and goes back (a GET only goes back).
+    "set_language": {
+        "args": lambda w: [],
+        "data": lambda w: {"language": "zh-hans", "next": "/"},
+        "GET": REDIRECT_ALL,
+        "POST": REDIRECT_ALL,
+    },
     "usage:review": {"args": lambda w: [], "GET": STAFF_ONLY, "POST": STAFF_ONLY},
     "usage:review_csv": {"args": lambda w: [], "GET": STAFF_ONLY, "POST": STAFF_ONLY},
     "usage:status": {"args": lambda w: [], "GET": STAFF_ONLY, "POST": STAFF_ONLY},
@@ -108,10 +116,10 @@ TABLE: dict[str, dict] = {
     "workspaces:accept": {
         "args": lambda w: [w.invitation.token],
         "GET": EVERYONE,
-        "POST": (302, 302, 302, 302, 302, 302),
+        "POST": REDIRECT_ALL,
     },
     # Projects and generations.
-    "generations:home": {"args": lambda w: [], "GET": STAFF_ONLY, "POST": NOT_ALLOWED},
+    "generations:home": {"args": lambda w: [], "GET": REDIRECT_ALL, "POST": NOT_ALLOWED},
     "generations:projects": {
         "args": lambda w: [],
         "GET": SIGNED_IN,

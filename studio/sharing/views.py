@@ -12,7 +12,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from studio.generations.access import get_generation_for_user
 from studio.lib.ranges import ranged_file_response
@@ -59,7 +59,8 @@ def _public(response: HttpResponseBase) -> HttpResponseBase:
     return response
 
 
-@require_GET
+# GET and HEAD: link previewers in chat apps often look before they fetch.
+@require_safe
 def page(request: HttpRequest, token: str) -> HttpResponse:
     link = get_live_share_link(token)
     generation = link.generation
@@ -81,7 +82,7 @@ def _serve(request: HttpRequest, field) -> HttpResponseBase:
     return _public(ranged_file_response(request, path, content_type))
 
 
-@require_GET
+@require_safe
 def video(request: HttpRequest, token: str) -> HttpResponseBase:
     generation = get_live_share_link(token).generation
     if not generation.has_video:
@@ -89,6 +90,6 @@ def video(request: HttpRequest, token: str) -> HttpResponseBase:
     return _serve(request, generation.video)
 
 
-@require_GET
+@require_safe
 def poster(request: HttpRequest, token: str) -> HttpResponseBase:
     return _serve(request, get_live_share_link(token).generation.poster)

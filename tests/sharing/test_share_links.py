@@ -72,6 +72,11 @@ def test_the_public_page_plays_the_video_for_anyone_and_is_not_indexed(client, l
     assert str(team_generation.code) not in html and "private-media" not in html
 
 
+def test_link_previewers_may_look_with_head(client, link):
+    response = client.head(f"/s/{link.token}/")
+    assert response.status_code == 200 and response["X-Robots-Tag"] == "noindex"
+
+
 def test_the_prompt_can_be_hidden(client, link, team_generation):
     ShareLink.objects.filter(pk=link.pk).update(hide_prompt=True)
     html = client.get(f"/s/{link.token}/").content.decode()
