@@ -82,7 +82,18 @@ class DatabaseTokenStore:
             return False
         if force_refresh_of is not None and row.token == force_refresh_of:
             return False
-        return row.expires_at.timestamp() - self.refresh_margin > self.clock()
+        return row.expires_at.timestamp() - self._margin(row) > self.clock()
+
+    def _margin(self, row: ProviderToken) -> float:
+        """The refresh margin, but never more than half the token's life.
+
+        A token that lives less than the margin (a sandbox with a short TTL) would otherwise be
+        due for refresh as soon as it is issued, and every call would fetch a new one.
+        """
+        lifetime = (row.expires_at - row.updated_at).total_seconds() if row.updated_at else None
+        if lifetime is None or lifetime <= 0:
+            return self.refresh_margin
+        return min(self.refresh_margin, lifetime / 2)
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), tz=UTC)

@@ -56,6 +56,13 @@ def test_the_refresh_margin_is_respected():
     assert ProviderToken.objects.count() == 1
 
 
+def test_a_token_living_less_than_the_margin_is_kept_for_half_its_life():
+    fetch = Fetcher(ttl=60)  # a sandbox with SANDBOX_TOKEN_TTL=60, margin 300
+    store_at(NOW).get_token(fetch)
+    assert store_at(NOW + 29).get_token(fetch) == "db-tok-1"
+    assert store_at(NOW + 31).get_token(fetch) == "db-tok-2"
+
+
 def test_a_rejected_token_is_refreshed_once_when_two_workers_race():
     fetch = Fetcher()
     stale = store_at(NOW).get_token(fetch)
@@ -80,7 +87,7 @@ def test_a_failed_fetch_leaves_the_stored_token_alone_and_frees_the_lease():
 
 
 def test_a_process_waits_for_the_lease_holder_instead_of_fetching():
-    store_at(NOW).get_token(Fetcher(ttl=100))  # now inside the refresh margin
+    store_at(NOW - 86_300).get_token(Fetcher(ttl=100))  # a day old, now inside the refresh margin
     lease_until = datetime.fromtimestamp(NOW + 30, tz=UTC)
     ProviderToken.objects.update(refresh_lease_until=lease_until)
     fetch = Fetcher()
@@ -101,7 +108,7 @@ def test_a_process_waits_for_the_lease_holder_instead_of_fetching():
 
 
 def test_a_lapsed_lease_is_taken_over():
-    store_at(NOW).get_token(Fetcher(ttl=100))
+    store_at(NOW - 86_300).get_token(Fetcher(ttl=100))  # a day old, now inside the refresh margin
     ProviderToken.objects.update(refresh_lease_until=datetime.fromtimestamp(NOW - 1, tz=UTC))
     fetch = Fetcher()
     assert store_at(NOW).get_token(fetch) == "db-tok-1"
@@ -110,7 +117,7 @@ def test_a_lapsed_lease_is_taken_over():
 
 
 def test_waiting_for_a_stuck_lease_gives_up():
-    store_at(NOW).get_token(Fetcher(ttl=100))
+    store_at(NOW - 86_300).get_token(Fetcher(ttl=100))  # a day old, now inside the refresh margin
     ProviderToken.objects.update(refresh_lease_until=datetime.fromtimestamp(NOW + 10_000, tz=UTC))
     now = [NOW]
 

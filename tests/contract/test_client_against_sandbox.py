@@ -564,3 +564,33 @@ def test_an_unknown_status_is_kept_and_never_success(primed, monkeypatch):
         assert item.status == "Paused" and not item.is_known_status
         assert not item.is_terminal and not item.succeeded and not item.failed
         assert item.video_url is None
+
+
+# --- Short-lived tokens ---------------------------------------------------------------------
+
+
+def test_a_token_shorter_lived_than_the_refresh_margin_is_still_shared(make_client, settings, waits):
+    # SANDBOX_TOKEN_TTL below CHANJING_TOKEN_REFRESH_MARGIN (300 s): a token must not be
+    # treated as due for refresh the moment it is issued, or every call would fetch one.
+    settings.SANDBOX_TOKEN_TTL = 60
+    cj = make_client()
+
+    for _ in range(3):
+        cj.tasks([])
+
+    assert sandbox_calls() == {"access_token": 1, "task_page": 3}
+    assert waits == []
+
+
+def test_a_short_lived_token_is_refreshed_before_it_expires(make_client, settings, waits):
+    settings.SANDBOX_TOKEN_TTL = 2  # refreshed once half its life has passed
+    cj = make_client()
+    first = cj.access_token()
+    cj.tasks([])
+    time.sleep(1.1)
+
+    cj.tasks([])
+
+    assert ProviderToken.objects.get().token != first
+    assert sandbox_calls() == {"access_token": 2, "task_page": 2}
+    assert [call.code for call in journal(TASK_PAGE_PATH)] == [0, 0]  # no 10400 on the way
