@@ -1,13 +1,44 @@
 from __future__ import annotations
 
+import uuid
+
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from studio.generations.images import check_frame
+from studio.generations.images import (
+    ALLOWED_FORMATS,
+    MAX_LONG_SIDE,
+    MAX_RATIO,
+    MIN_RATIO,
+    MIN_SHORT_SIDE,
+    check_frame,
+)
 from studio.generations.models import AspectRatio, Clarity, Duration, Project
 
 PROMPT_MAX_LENGTH = 2000
+# Submit tokens map to generation codes inside this namespace (see GenerationForm.submission_code).
+SUBMIT_NAMESPACE = uuid.UUID("6f1c2d0e-5a43-4c59-9a53-2b7f0e8d41c7")
+
+
+def new_submit_token() -> str:
+    return uuid.uuid4().hex
+
+
+def frame_widget() -> forms.ClearableFileInput:
+    """A file input carrying the server's frame limits, so the page can check an image before upload."""
+    return forms.ClearableFileInput(
+        attrs={
+            "accept": ",".join(ALLOWED_FORMATS.values()),
+            "data-frame": "",
+            "data-max-bytes": settings.FRAME_MAX_BYTES,
+            "data-min-short-side": MIN_SHORT_SIDE,
+            "data-max-long-side": MAX_LONG_SIDE,
+            "data-min-ratio": MIN_RATIO,
+            "data-max-ratio": MAX_RATIO,
+        }
+    )
 
 
 class ProjectForm(forms.ModelForm):
@@ -37,15 +68,24 @@ class GenerationForm(forms.Form):
     start_frame = forms.ImageField(
         label=gettext_lazy("Start frame"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        widget=frame_widget(),
         help_text=gettext_lazy("Optional. JPEG, PNG or WebP, up to 10 MB, short side at least 300 px."),
     )
     end_frame = forms.ImageField(
         label=gettext_lazy("End frame"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        widget=frame_widget(),
         help_text=gettext_lazy("Optional, and only with a start frame."),
     )
+    # One token per rendered form: a double click or a resent POST makes one generation.
+    submit_token = forms.CharField(
+        required=False, max_length=64, widget=forms.HiddenInput, initial=new_submit_token
+    )
+
+    def submission_code(self, user) -> uuid.UUID | None:
+        """The code of the generation this form makes; the same token always gives the same code."""
+        token = self.cleaned_data.get("submit_token")
+        return uuid.uuid5(SUBMIT_NAMESPACE, f"{user.pk}:{token}") if token else None
 
     def clean_prompt(self) -> str:
         prompt = self.cleaned_data["prompt"].strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,8 +22,13 @@ WEB_SUBMIT_CONNECT_TIMEOUT = 0.5
 WEB_SUBMIT_READ_TIMEOUT = 1.5
 
 
-def create_generation(project: Project, user, data: dict, *, parent: Generation | None = None) -> Generation:
-    """Save a new generation. Frames are uploaded files, or stored files reused from `parent`."""
+def create_generation(
+    project: Project, user, data: dict, *, parent: Generation | None = None, code: uuid.UUID | None = None
+) -> Generation:
+    """Save a new generation. Frames are uploaded files, or stored files reused from `parent`.
+
+    A given `code` makes a repeated submit fail with IntegrityError instead of saving a second row.
+    """
     generation = Generation(
         parent=parent,
         workspace=project.workspace,
@@ -35,6 +41,8 @@ def create_generation(project: Project, user, data: dict, *, parent: Generation 
         model_code=settings.CHANJING_MODEL_CODE,
         is_sandbox=settings.SANDBOX_MODE,
     )
+    if code is not None:
+        generation.code = code
     # The quota is checked and reserved in the transaction that inserts the row; frames are
     # stored only once the seconds fit, so a refusal leaves no files behind.
     with quota.reserve(project.workspace, user, generation.duration):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -76,10 +77,15 @@ def generation_create(request: HttpRequest, code) -> HttpResponse:
     form = GenerationForm(request.POST, request.FILES)
     generation = None
     if form.is_valid():
+        generation_code = form.submission_code(request.user)
+        if generation_code and Generation.objects.filter(code=generation_code).exists():
+            return _repeated_submit(request, project)
         try:
-            generation = create_generation(project, request.user, form.cleaned_data)
+            generation = create_generation(project, request.user, form.cleaned_data, code=generation_code)
         except QuotaExceeded as exceeded:
             form.add_error(None, exceeded.message)
+        except IntegrityError:  # the same submit, sent twice at once, saved its generation first
+            return _repeated_submit(request, project)
     if generation is None:
         context = _project_context(request, project, membership, form)
         if request.htmx:
@@ -99,6 +105,13 @@ def generation_create(request: HttpRequest, code) -> HttpResponse:
     }
     response = render(request, "generations/generation_created.html", context)
     return trigger_client_event(response, "generation-created", {"code": str(generation.code)})
+
+
+def _repeated_submit(request: HttpRequest, project: Project) -> HttpResponse:
+    """A form already submitted once: its generation exists, so show it instead of making another."""
+    if request.htmx:
+        return HttpResponse(status=204)
+    return redirect("generations:project", code=project.code)
 
 
 @login_required
