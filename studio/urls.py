@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", include("studio.usage.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("studio.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("workspaces/", include("studio.workspaces.urls")),
     path("", include("studio.generations.urls")),
     path("", include("studio.sharing.urls")),

@@ -1,20 +1,189 @@
 // Seedance Studio behaviour. Loaded as a static file: the pages allow no inline scripts.
+// Every text shown here comes from data-msg-* attributes rendered (and translated) by the templates.
 (function () {
   "use strict";
 
+  // "{name}" placeholders, filled from values.
+  function fill(template, values) {
+    return (template || "").replace(/\{(\w+)\}/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
+  // --- Prompt character count ------------------------------------------------------------
+  // Counted in code points, as the server counts: one Chinese character is one character.
   function updateCount(textarea) {
     var out = document.querySelector('[data-char-count-for="' + textarea.id + '"]');
     if (!out) return;
     var max = parseInt(textarea.getAttribute("maxlength"), 10) || 2000;
-    var used = textarea.value.length;
-    out.textContent = used + " / " + max;
+    var used = Array.from(textarea.value).length;
+    out.textContent = fill(out.getAttribute("data-msg-count") || "{used} / {max}", { used: used, max: max });
     out.classList.toggle("over", used > max);
   }
 
-  function bind(root) {
-    root.querySelectorAll("textarea[data-char-count]").forEach(function (textarea) {
-      updateCount(textarea);
+  // --- Frame checks and previews ----------------------------------------------------------
+  function msg(form, name, values) {
+    return fill(form.getAttribute("data-msg-" + name), values || {});
+  }
+
+  function fieldBox(input) {
+    return input.closest(".field") || input.parentNode;
+  }
+
+  function describe(input, id, on) {
+    var ids = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) {
+      return x && x !== id;
     });
+    if (on) ids.push(id);
+    if (ids.length) input.setAttribute("aria-describedby", ids.join(" "));
+    else input.removeAttribute("aria-describedby");
+  }
+
+  // One note of a kind ("error" or "warning") per field, linked to its input for screen readers.
+  function setNote(input, kind, text) {
+    var box = fieldBox(input);
+    var id = input.id + "-client-" + kind;
+    var note = document.getElementById(id);
+    if (!text) {
+      if (note) note.remove();
+      describe(input, id, false);
+      if (kind === "error") input.removeAttribute("aria-invalid");
+      return;
+    }
+    if (!note) {
+      note = document.createElement("p");
+      note.id = id;
+      note.className = kind === "error" ? "error client-error" : "warning client-warning";
+      note.setAttribute("role", kind === "error" ? "alert" : "status");
+      box.appendChild(note);
+    }
+    note.textContent = text;
+    describe(input, id, true);
+    if (kind === "error") {
+      input.setAttribute("aria-invalid", "true");
+      box.classList.add("has-error");
+    }
+  }
+
+  function clearFrame(input) {
+    var box = fieldBox(input);
+    // Errors rendered by the server were about the previous file.
+    box.querySelectorAll(".error:not(.client-error)").forEach(function (el) { el.remove(); });
+    box.classList.remove("has-error");
+    setNote(input, "error", "");
+    setNote(input, "warning", "");
+    var old = box.querySelector(".frame-preview");
+    if (old) old.remove();
+    delete input.dataset.width;
+    delete input.dataset.height;
+  }
+
+  function chosenRatio(form) {
+    var select = form.querySelector('[name="aspect_ratio"]');
+    if (!select || !/^\d+:\d+$/.test(select.value)) return null;
+    var parts = select.value.split(":");
+    return { label: select.value, value: parseInt(parts[0], 10) / parseInt(parts[1], 10) };
+  }
+
+  function checkRatioMatch(form, input) {
+    var w = parseInt(input.dataset.width, 10);
+    var h = parseInt(input.dataset.height, 10);
+    var chosen = chosenRatio(form);
+    if (!w || !h || !chosen || input.getAttribute("aria-invalid") === "true") {
+      setNote(input, "warning", "");
+      return;
+    }
+    var off = Math.abs(w / h - chosen.value) / chosen.value;
+    setNote(input, "warning", off > 0.05 ? msg(form, "ratio-mismatch", { w: w, h: h, chosen: chosen.label }) : "");
+  }
+
+  function number(input, name) {
+    return parseFloat(input.getAttribute("data-" + name));
+  }
+
+  function checkFrame(input) {
+    var form = input.form;
+    clearFrame(input);
+    var file = input.files && input.files[0];
+    if (!form || !file) return;
+    var accepted = (input.getAttribute("accept") || "").split(",");
+    if (accepted.indexOf(file.type) === -1) {
+      var shown = (file.type.split("/")[1] || file.name.split(".").pop() || "?").toUpperCase();
+      setNote(input, "error", msg(form, "format", { format: shown }));
+      return;
+    }
+    if (file.size > number(input, "max-bytes")) {
+      setNote(input, "error", msg(form, "too-large", { size: (file.size / 1000000).toFixed(1) }));
+      return;
+    }
+    var url = URL.createObjectURL(file);
+    var figure = document.createElement("figure");
+    figure.className = "frame-preview";
+    var img = document.createElement("img");
+    img.alt = msg(form, "preview-" + input.name);
+    figure.appendChild(img);
+    img.addEventListener("load", function () {
+      URL.revokeObjectURL(url); // the decoded image stays on screen
+      var w = img.naturalWidth;
+      var h = img.naturalHeight;
+      input.dataset.width = w;
+      input.dataset.height = h;
+      var ratio = w / h;
+      if (Math.min(w, h) < number(input, "min-short-side")) {
+        setNote(input, "error", msg(form, "too-small", { w: w, h: h }));
+      } else if (Math.max(w, h) > number(input, "max-long-side")) {
+        setNote(input, "error", msg(form, "too-big", { w: w, h: h }));
+      } else if (ratio < number(input, "min-ratio") || ratio > number(input, "max-ratio")) {
+        setNote(input, "error", msg(form, "ratio", { ratio: ratio.toFixed(2) }));
+      }
+      checkRatioMatch(form, input);
+    });
+    img.addEventListener("error", function () {
+      URL.revokeObjectURL(url);
+      figure.remove();
+      setNote(input, "error", msg(form, "unreadable"));
+    });
+    img.src = url;
+    input.insertAdjacentElement("afterend", figure);
+  }
+
+  // Before a submit leaves the page: frame problems stop it, and a second submit is ignored.
+  function onSubmit(event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("[data-generation-form]")) return;
+    var start = form.querySelector('input[name="start_frame"]');
+    var end = form.querySelector('input[name="end_frame"]');
+    if (start && end) {
+      if (end.files.length && !start.files.length) {
+        setNote(end, "error", msg(form, "needs-start"));
+        end.dataset.needsStart = "1";
+      } else if (end.dataset.needsStart) {
+        setNote(end, "error", "");
+        delete end.dataset.needsStart;
+      }
+    }
+    var invalid = form.querySelector('[data-frame][aria-invalid="true"]');
+    if (invalid) {
+      event.preventDefault();
+      event.stopPropagation(); // in the capture phase: htmx never sees this submit
+      invalid.focus();
+      return;
+    }
+    if (window.htmx && form.hasAttribute("hx-post")) return; // htmx disables the button itself
+    if (form.dataset.submitting) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.submitting = "1";
+    form.querySelectorAll('button[type="submit"]').forEach(function (button) {
+      button.setAttribute("aria-disabled", "true");
+      button.classList.add("htmx-request");
+    });
+  }
+
+  function bind(root) {
+    if (root.matches && root.matches("textarea[data-char-count]")) updateCount(root);
+    root.querySelectorAll("textarea[data-char-count]").forEach(updateCount);
     root.querySelectorAll("[data-switch-button]").forEach(function (button) {
       button.hidden = true; // the select submits by itself when scripts run
     });
@@ -24,7 +193,27 @@
     if (event.target.matches && event.target.matches("textarea[data-char-count]")) updateCount(event.target);
   });
   document.addEventListener("change", function (event) {
-    if (event.target.matches && event.target.matches("[data-switch-select]")) event.target.form.submit();
+    var target = event.target;
+    if (!target.matches) return;
+    if (target.matches("[data-switch-select]")) target.form.submit();
+    else if (target.matches("input[data-frame]")) checkFrame(target);
+    else if (target.matches('[data-generation-form] [name="aspect_ratio"]')) {
+      target.form.querySelectorAll("input[data-frame]").forEach(function (input) {
+        checkRatioMatch(target.form, input);
+      });
+    }
+  });
+  document.addEventListener("submit", onSubmit, true);
+  // Back from the next page: the form was left mid-submit, so let it submit again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-submitting]").forEach(function (form) {
+      delete form.dataset.submitting;
+      form.querySelectorAll('button[aria-disabled="true"]').forEach(function (button) {
+        button.removeAttribute("aria-disabled");
+        button.classList.remove("htmx-request");
+      });
+    });
   });
   document.addEventListener("DOMContentLoaded", function () { bind(document); });
   document.addEventListener("htmx:load", function (event) { bind(event.detail.elt); });
