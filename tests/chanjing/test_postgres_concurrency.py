@@ -92,6 +92,8 @@ def test_racing_processes_fetch_the_token_once(transactional_db, tmp_path, start
             token="old",
             expires_at=timezone.now() + timedelta(seconds=60),
         )
+        # Issued a day ago: a token that lives 60 s in all is kept for half its life instead.
+        ProviderToken.objects.update(updated_at=timezone.now() - timedelta(days=1))
 
     results = race("token", tmp_path)
 
