@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import template
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -16,7 +17,7 @@ def duration_short(value: timedelta | None) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
     if hours:
-        return f"{hours}h {minutes:02d}m"
+        return _("%(hours)dh %(minutes)02dm") % {"hours": hours, "minutes": minutes}
     if minutes:
-        return f"{minutes}m {seconds:02d}s"
-    return f"{seconds}s"
+        return _("%(minutes)dm %(seconds)02ds") % {"minutes": minutes, "seconds": seconds}
+    return _("%(seconds)ds") % {"seconds": seconds}
