@@ -119,6 +119,9 @@ class Generation(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
     )
+    # Takes: variations submitted together share a group (None for a single video), numbered from 1.
+    take_group = models.UUIDField(null=True, blank=True)
+    take_index = models.PositiveSmallIntegerField(default=1)
 
     # What was asked for, exactly as it was sent.
     prompt = models.TextField(_("prompt"))
@@ -179,6 +182,10 @@ class Generation(models.Model):
             models.Index(fields=["workspace", "-created_at"], name="generation_ws_recent_idx"),
             models.Index(fields=["project", "-created_at"], name="generation_project_recent_idx"),
             models.Index(fields=["created_by", "-created_at"], name="generation_creator_recent_idx"),
+            # Keyset paging of views_gallery.team() and .mine() (studio.generations.gallery.page_of):
+            # filtered by status, ordered by (created_at, id) either way.
+            models.Index(fields=["workspace", "status", "-created_at", "-id"], name="gallery_ws_idx"),
+            models.Index(fields=["created_by", "status", "-created_at", "-id"], name="gallery_creator_idx"),
         ]
 
     def __str__(self) -> str:
@@ -231,6 +238,43 @@ class WorkerHeartbeat(models.Model):
 
     class Meta:
         ordering = ["-last_cycle_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Favorite(models.Model):
+    """A star one person puts on a generation; the gallery's "Starred" filter lists them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites")
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="favorites")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # Also the index behind the gallery's is_starred Exists() (studio.generations.gallery).
+            models.UniqueConstraint(fields=["user", "generation"], name="favorite_unique_user_generation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ★ {self.generation_id}"
+
+
+class SavedPrompt(models.Model):
+    """A named prompt in a project's library; generations copy its text, so editing it changes none."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="saved_prompts")
+    name = models.CharField(_("name"), max_length=120)
+    text = models.TextField(_("prompt"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
 
     def __str__(self) -> str:
         return self.name
