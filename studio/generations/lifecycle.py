@@ -329,6 +329,13 @@ def poll(generations: list[Generation], client, *, should_stop: Callable[[], boo
             release(generation, next_attempt_at=now + timedelta(seconds=backoff_seconds(1, base=10)))
         return counts
     by_id = {task.unique_id: task for task in page.items}
+    # Most of a batch is still running: record those in one transaction (no network inside),
+    # then handle the finished ones, whose downloads must not run inside a transaction.
+    running = [g for g in generations if g.unique_id in by_id and not by_id[g.unique_id].is_terminal]
+    with transaction.atomic():
+        for generation in running:
+            apply_task(generation, by_id[generation.unique_id], client)
+    generations = [g for g in generations if g not in running]
     for index, generation in enumerate(generations):
         if should_stop():
             for rest in generations[index:]:
