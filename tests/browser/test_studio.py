@@ -18,7 +18,7 @@ from studio.generations.models import Generation, Status
 from tests.browser.conftest import PHONE
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def png(tmp_path: Path, name: str, size: tuple[int, int], color=(210, 70, 60)) -> Path:
