@@ -59,12 +59,12 @@ def test_generate_from_a_start_frame_watch_it_finish_play_it_and_switch_to_chine
     create_project(page, "Lantern festival")
 
     prompt = "🏮 灯笼缓缓升起 lanterns rise over the river"
-    page.get_by_label("Prompt").fill(prompt)
+    page.locator("#id_prompt").fill(prompt)
     # Counted as the server counts (code points): the lantern emoji is one character, not two.
     count = page.locator("[data-char-count-for=id_prompt]").inner_text()
     assert count == f"{len(prompt)} / 2000 characters" == "37 / 2000 characters"
-    page.get_by_label("Aspect ratio").select_option("9:16")
-    page.get_by_label("Start frame").set_input_files(png(tmp_path, "start.png", (360, 640)))
+    page.locator("#id_aspect_ratio").select_option("9:16")
+    page.locator("#id_start_frame").set_input_files(png(tmp_path, "start.png", (360, 640)))
     preview = page.locator("#field-start_frame .frame-preview img")
     preview.wait_for()
     assert preview.get_attribute("alt") == "Preview of the start frame"
@@ -83,7 +83,7 @@ def test_generate_from_a_start_frame_watch_it_finish_play_it_and_switch_to_chine
     generation = Generation.objects.get()
     assert generation.start_frame and generation.aspect_ratio == "9:16"
     # The form was replaced by a fresh one: empty prompt, a new submit token.
-    assert page.get_by_label("Prompt").input_value() == ""
+    assert page.locator("#id_prompt").input_value() == ""
     screenshot(page, "03-card-waiting-desktop")
 
     # The poller sends it; the card, polling by itself, changes without a reload.
@@ -159,7 +159,7 @@ def test_frames_are_checked_in_the_page_before_upload(page, alice, alice_project
     page.get_by_role("button", name="Sign in").click()
     page.goto(f"/projects/{alice_project.code}/")
 
-    start = page.get_by_label("Start frame")
+    start = page.locator("#id_start_frame")
     start.set_input_files(png(tmp_path, "small.png", (200, 200)))
     error = page.locator("#field-start_frame .client-error")
     error.wait_for()
@@ -167,7 +167,7 @@ def test_frames_are_checked_in_the_page_before_upload(page, alice, alice_project
     assert start.get_attribute("aria-invalid") == "true"
     assert "id_start_frame-client-error" in start.get_attribute("aria-describedby")
 
-    page.get_by_label("Prompt").fill("a small picture")
+    page.locator("#id_prompt").fill("a small picture")
     page.get_by_role("button", name="Generate video").click()
     assert page.evaluate("document.activeElement.id") == "id_start_frame"  # focus goes to the problem
     assert Generation.objects.count() == 0  # nothing was sent
@@ -179,10 +179,10 @@ def test_frames_are_checked_in_the_page_before_upload(page, alice, alice_project
     assert error.count() == 0
     assert "1280×720" in warning.inner_text() and "9:16" in warning.inner_text()
     screenshot(page, "10-frame-warning-desktop")
-    page.get_by_label("Aspect ratio").select_option("16:9")
+    page.locator("#id_aspect_ratio").select_option("16:9")
     assert warning.count() == 0
 
-    page.get_by_label("End frame").set_input_files(png(tmp_path, "text.png", (400, 400)))
+    page.locator("#id_end_frame").set_input_files(png(tmp_path, "text.png", (400, 400)))
     page.locator("#field-end_frame .frame-preview img").wait_for()
     page.set_input_files("#id_start_frame", [])
     page.get_by_role("button", name="Generate video").click()
