@@ -21,6 +21,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from studio.generations.lifecycle import CALLBACK_SIGNER
+from studio.generations.models import SavedPrompt
 from studio.sharing.models import ShareLink
 from studio.workspaces.models import Invitation, Membership
 from tests.conftest import PERSONAS
@@ -52,6 +53,7 @@ class World:
     share: ShareLink
     invitation: Invitation
     viewer_membership: Membership
+    saved_prompt: SavedPrompt
 
 
 # One entry per URL name: how to build its arguments, the POST body, and the expected statuses.
@@ -142,6 +144,37 @@ TABLE: dict[str, dict] = {
     "generations:retry": {"args": lambda w: [w.generation.code], "GET": NOT_ALLOWED, "POST": WRITERS},
     "generations:cancel": {"args": lambda w: [w.generation.code], "GET": NOT_ALLOWED, "POST": WRITERS},
     # Chanjing's webhook: no session, the signature in the URL is the credential.
+    # Stars are per person: any member may star what they can see.
+    "generations:star": {
+        "args": lambda w: [w.generation.code],
+        "data": lambda w: {"starred": "1"},
+        "GET": NOT_ALLOWED,
+        "POST": (302, 302, 302, 302, 404, 302),
+    },
+    # A viewer may remix into a project of their own: they get the project picker.
+    "generations:remix": {"args": lambda w: [w.generation.code], "GET": MEMBERS, "POST": NOT_ALLOWED},
+    # The prompt library: members read it; writers save (an empty form comes back with its errors).
+    "generations:prompts": {
+        "args": lambda w: [w.team["project"].code],
+        "GET": MEMBERS,
+        "POST": (200, 200, 200, 403, 404, 302),
+    },
+    "generations:prompt_edit": {
+        "args": lambda w: [w.saved_prompt.code],
+        "data": lambda w: {"name": "Renamed", "text": "a new text"},
+        "GET": (200, 200, 200, 403, 404, 302),
+        "POST": WRITERS,
+    },
+    "generations:prompt_delete": {
+        "args": lambda w: [w.saved_prompt.code],
+        "GET": NOT_ALLOWED,
+        "POST": WRITERS,
+    },
+    "generations:prompt_use": {
+        "args": lambda w: [w.saved_prompt.code],
+        "GET": (200, 200, 200, 403, 404, 302),
+        "POST": NOT_ALLOWED,
+    },
     "generations:callback": {
         "args": lambda w: [w.generation.code, CALLBACK_SIGNER.signature(str(w.generation.code))],
         "GET": NOT_ALLOWED_PUBLIC,
@@ -190,6 +223,9 @@ def world(team, team_generation, settings) -> World:
             workspace=team["workspace"], role="editor", created_by=team["owner"]
         ),
         viewer_membership=Membership.objects.get(workspace=team["workspace"], user=team["viewer"]),
+        saved_prompt=SavedPrompt.objects.create(
+            project=team["project"], name="Lanterns", text="lanterns over the lake", created_by=team["editor"]
+        ),
     )
 
 

@@ -215,6 +215,36 @@
       });
     });
   });
+  // --- Gallery: a thumbnail's muted preview plays while it is hovered or focused ------------
+  var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)");
+  function preview(event, play) {
+    var thumb = event.target.closest && event.target.closest("[data-hover-preview]");
+    var video = thumb && thumb.querySelector("video");
+    if (!video) return;
+    if (!play) {
+      video.pause();
+      return;
+    }
+    if (reducedMotion && reducedMotion.matches) return;
+    var playing = video.play();
+    if (playing && playing.catch) playing.catch(function () {}); // the poster stays if it cannot play
+  }
+  document.addEventListener("mouseenter", function (event) { preview(event, true); }, true);
+  document.addEventListener("mouseleave", function (event) { preview(event, false); }, true);
+  document.addEventListener("focusin", function (event) { preview(event, true); });
+  document.addEventListener("focusout", function (event) { preview(event, false); });
+
+  // --- Prompt library: "Use" fills the generation form on the same page -------------------
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-use-prompt]");
+    var textarea = link && document.querySelector('[data-generation-form] textarea[name="prompt"]');
+    if (!textarea) return; // elsewhere the link opens the form with the prompt filled in
+    event.preventDefault();
+    textarea.value = link.getAttribute("data-use-prompt");
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+    textarea.focus();
+  });
+
   document.addEventListener("DOMContentLoaded", function () { bind(document); });
   document.addEventListener("htmx:load", function (event) { bind(event.detail.elt); });
 })();

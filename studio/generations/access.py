@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 
-from studio.generations.models import Generation, Project
+from studio.generations.models import Generation, Project, SavedPrompt
 from studio.workspaces.access import require_role
 from studio.workspaces.models import Membership
 
@@ -31,3 +31,13 @@ def get_generation_for_user(
         raise Http404
     membership = require_role(_membership(request, generation.workspace_id), write=write)
     return generation, membership
+
+
+def get_saved_prompt_for_user(
+    request: HttpRequest, code, *, write: bool = False
+) -> tuple[SavedPrompt, Membership]:
+    saved = SavedPrompt.objects.select_related("project__workspace").filter(code=code).first()
+    if saved is None:
+        raise Http404
+    membership = require_role(_membership(request, saved.project.workspace_id), write=write)
+    return saved, membership

@@ -18,6 +18,7 @@ from studio.generations.images import (
 from studio.generations.models import AspectRatio, Clarity, Duration, Project
 
 PROMPT_MAX_LENGTH = 2000
+MAX_TAKES = 4
 # Submit tokens map to generation codes inside this namespace (see GenerationForm.submission_code).
 SUBMIT_NAMESPACE = uuid.UUID("6f1c2d0e-5a43-4c59-9a53-2b7f0e8d41c7")
 
@@ -77,6 +78,23 @@ class GenerationForm(forms.Form):
         widget=frame_widget(),
         help_text=gettext_lazy("Optional, and only with a start frame."),
     )
+    takes = forms.TypedChoiceField(
+        label=gettext_lazy("Takes"),
+        choices=[(n, str(n)) for n in range(1, MAX_TAKES + 1)],
+        coerce=int,
+        initial=1,
+        required=False,
+        empty_value=1,
+        help_text=gettext_lazy("Variations of the same prompt, made side by side."),
+    )
+    # Remix: the generation whose settings filled this form; its stored frames are reused
+    # unless a new file is chosen or the box is unticked (see studio.generations.remix).
+    remix_of = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    keep_start_frame = forms.BooleanField(label=gettext_lazy("Use its start frame"), required=False)
+    keep_end_frame = forms.BooleanField(label=gettext_lazy("Use its end frame"), required=False)
+    prompt_name = forms.CharField(
+        label=gettext_lazy("Name for the prompt library"), required=False, max_length=120
+    )
     # One token per rendered form: a double click or a resent POST makes one generation.
     submit_token = forms.CharField(
         required=False, max_length=64, widget=forms.HiddenInput, initial=new_submit_token
@@ -107,6 +125,7 @@ class GenerationForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if cleaned.get("end_frame") and not cleaned.get("start_frame") and "start_frame" not in self.errors:
+        has_start = cleaned.get("start_frame") or cleaned.get("keep_start_frame")  # kept: checked on remix
+        if cleaned.get("end_frame") and not has_start and "start_frame" not in self.errors:
             self.add_error("end_frame", _("An end frame needs a start frame."))
         return cleaned

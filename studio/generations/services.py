@@ -29,31 +29,62 @@ def create_generation(
 
     A given `code` makes a repeated submit fail with IntegrityError instead of saving a second row.
     """
-    generation = Generation(
-        parent=parent,
-        workspace=project.workspace,
-        project=project,
-        created_by=user,
-        prompt=data["prompt"],
-        aspect_ratio=data["aspect_ratio"],
-        clarity=data["clarity"],
-        duration=data["duration"],
-        model_code=settings.CHANJING_MODEL_CODE,
-        is_sandbox=settings.SANDBOX_MODE,
-    )
-    if code is not None:
-        generation.code = code
-    # The quota is checked and reserved in the transaction that inserts the row; frames are
+    return create_takes(project, user, data, takes=1, parent=parent, code=code)[0]
+
+
+def create_takes(
+    project: Project,
+    user,
+    data: dict,
+    *,
+    takes: int,
+    parent: Generation | None = None,
+    code: uuid.UUID | None = None,
+) -> list[Generation]:
+    """Save `takes` variations of the same request as one group, in one quota reservation.
+
+    The first take gets `code` and the others codes derived from it, so a repeated submit fails
+    with IntegrityError on the first insert and the whole group is rolled back: one POST, one group.
+    """
+    code = code or uuid.uuid4()
+    group = uuid.uuid5(code, "takes") if takes > 1 else None
+    now = timezone.now()
+    generations = [
+        Generation(
+            code=code if index == 1 else uuid.uuid5(code, f"take-{index}"),
+            take_group=group,
+            take_index=index,
+            created_at=now,
+            parent=parent,
+            workspace=project.workspace,
+            project=project,
+            created_by=user,
+            prompt=data["prompt"],
+            aspect_ratio=data["aspect_ratio"],
+            clarity=data["clarity"],
+            duration=data["duration"],
+            model_code=settings.CHANJING_MODEL_CODE,
+            is_sandbox=settings.SANDBOX_MODE,
+        )
+        for index in range(1, takes + 1)
+    ]
+    first = generations[0]
+    # The quota is checked and reserved in the transaction that inserts the rows; frames are
     # stored only once the seconds fit, so a refusal leaves no files behind.
-    with quota.reserve(project.workspace, user, generation.duration):
+    with quota.reserve(project.workspace, user, first.duration * takes):
         for field in ("start_frame", "end_frame"):
             upload = data.get(field)
             if isinstance(upload, FieldFile):
-                setattr(generation, field, upload.name)  # the parent's stored image, not a copy
+                setattr(first, field, upload.name)  # the parent's stored image, not a copy
             elif upload:
-                getattr(generation, field).save(upload.name, upload, save=False)
-        generation.save()
-    return generation
+                getattr(first, field).save(upload.name, upload, save=False)
+        first.save()
+        for generation in generations[1:]:
+            # Takes share the first take's stored frames rather than copying them.
+            generation.start_frame = first.start_frame.name
+            generation.end_frame = first.end_frame.name
+            generation.save()
+    return generations
 
 
 def try_submit_now(generation: Generation) -> None:

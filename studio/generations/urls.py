@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from studio.generations import views, views_gallery, views_media
+from studio.generations import views, views_gallery, views_media, views_prompts, views_remix
 
 app_name = "generations"
 
@@ -17,6 +17,12 @@ urlpatterns = [
     path("g/<uuid:code>/card", views.generation_card, name="card"),
     path("g/<uuid:code>/retry", views.generation_retry, name="retry"),
     path("g/<uuid:code>/cancel", views.generation_cancel, name="cancel"),
+    path("g/<uuid:code>/star", views_gallery.star, name="star"),
+    path("g/<uuid:code>/remix", views_remix.remix, name="remix"),
+    path("projects/<uuid:code>/prompts/", views_prompts.prompt_library, name="prompts"),
+    path("prompts/<uuid:code>/edit", views_prompts.prompt_edit, name="prompt_edit"),
+    path("prompts/<uuid:code>/delete", views_prompts.prompt_delete, name="prompt_delete"),
+    path("prompts/<uuid:code>/use", views_prompts.prompt_use, name="prompt_use"),
     path("callbacks/chanjing/<uuid:code>/<str:signature>", views.provider_callback, name="callback"),
     path("g/<uuid:code>/video.mp4", views_media.video, name="video"),
     path("g/<uuid:code>/poster.jpg", views_media.poster, name="poster"),

@@ -15,8 +15,9 @@ from django_htmx.http import HttpResponseStopPolling, reswap, retarget, trigger_
 from studio.generations.access import get_generation_for_user, get_project_for_user
 from studio.generations.forms import GenerationForm, ProjectForm
 from studio.generations.lifecycle import CALLBACK_SIGNER, cancel
-from studio.generations.models import Generation, Project, Status
-from studio.generations.services import create_generation, retry_generation, try_submit_now
+from studio.generations.models import Favorite, Generation, Project, Status
+from studio.generations.remix import lineage, remix_source, takes_refusal
+from studio.generations.services import create_takes, retry_generation, try_submit_now
 from studio.usage.quota import QuotaExceeded, remaining
 from studio.workspaces.access import current_membership
 
@@ -51,7 +52,8 @@ def project_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _project_context(request: HttpRequest, project: Project, membership, form) -> dict:
+def _project_context(request: HttpRequest, project: Project, membership, form, remix=None) -> dict:
+    """The project page's context; `remix` is the generation whose settings fill the form, if any."""
     generations = project.generations.with_related()[:PAGE_SIZE]
     return {
         "project": project,
@@ -59,6 +61,8 @@ def _project_context(request: HttpRequest, project: Project, membership, form) -
         "form": form,
         "generations": generations,
         "quota": remaining(project.workspace, request.user),
+        "saved_prompts": project.saved_prompts.all(),
+        "remix": remix,
     }
 
 
@@ -75,28 +79,34 @@ def project_detail(request: HttpRequest, code) -> HttpResponse:
 def generation_create(request: HttpRequest, code) -> HttpResponse:
     project, membership = get_project_for_user(request, code, write=True)
     form = GenerationForm(request.POST, request.FILES)
-    generation = None
+    parent, data = remix_source(request, form)  # the remixed generation, through the scoped lookup
+    generations = []
     if form.is_valid():
         generation_code = form.submission_code(request.user)
         if generation_code and Generation.objects.filter(code=generation_code).exists():
             return _repeated_submit(request, project)
         try:
-            generation = create_generation(project, request.user, form.cleaned_data, code=generation_code)
+            generations = create_takes(
+                project, request.user, data, takes=data["takes"], parent=parent, code=generation_code
+            )
         except QuotaExceeded as exceeded:
-            form.add_error(None, exceeded.message)
+            form.add_error(None, takes_refusal(exceeded, data))
         except IntegrityError:  # the same submit, sent twice at once, saved its generation first
             return _repeated_submit(request, project)
-    if generation is None:
-        context = _project_context(request, project, membership, form)
+    if not generations:
+        context = _project_context(request, project, membership, form, remix=parent)
         if request.htmx:
             response = render(request, "generations/project_detail.html#generation-form", context)
             return reswap(retarget(response, "#generation-form"), "outerHTML")
         return render(request, "generations/project_detail.html", context, status=200)
-    try_submit_now(generation)
+    for generation in generations:
+        try_submit_now(generation)
     if not request.htmx:
         return redirect("generations:project", code=project.code)
+    generation = generations[0]
     context = {
         "generation": generation,
+        "group": generations,
         "project": project,
         "membership": membership,
         "form": GenerationForm(),
@@ -129,9 +139,9 @@ def generation_card(request: HttpRequest, code) -> HttpResponse:
 @require_GET
 def generation_detail(request: HttpRequest, code) -> HttpResponse:
     generation, membership = get_generation_for_user(request, code)
-    return render(
-        request, "generations/generation_detail.html", {"generation": generation, "membership": membership}
-    )
+    generation.is_starred = Favorite.objects.filter(user=request.user, generation=generation).exists()
+    context = {"generation": generation, "membership": membership, **lineage(generation, request.user)}
+    return render(request, "generations/generation_detail.html", context)
 
 
 @login_required

@@ -1,43 +1,114 @@
-"""The galleries: a workspace's finished videos, and everything I made across my workspaces.
+"""The galleries (a workspace's videos, and everything I made across my workspaces) and stars.
 
-Each page runs a fixed number of queries whatever its length: the list is one query with its
-project, workspace and maker joined in.
+Each page runs a fixed number of queries whatever its length or how far down it is: the
+filter bar's choices (one query each), then one page of generations (studio.generations.gallery).
+With htmx, the next page comes back as the grid's items only (`gallery.html#gallery-items`),
+appended after the last item when it scrolls into view; without JavaScript the "Next page"
+link loads the same page whole.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
-from studio.generations.models import Generation, Status
+from studio.generations.access import get_generation_for_user
+from studio.generations.gallery import GalleryFilters, filtered, page_of
+from studio.generations.models import Favorite, Generation, Project
 from studio.workspaces.access import current_membership
-from studio.workspaces.models import Workspace
-
-PAGE_SIZE = 48
+from studio.workspaces.models import Membership
 
 
 @login_required
 @require_GET
 def mine(request: HttpRequest) -> HttpResponse:
     """My generations: what I made in every workspace I still belong to."""
-    generations = Generation.objects.filter(
-        created_by=request.user,
-        status=Status.SUCCEEDED,
-        workspace__in=Workspace.objects.for_user(request.user),
-    ).with_related()[:PAGE_SIZE]
-    return render(request, "generations/gallery.html", {"generations": generations})
+    memberships = list(Membership.objects.filter(user=request.user).select_related("workspace"))
+    workspaces = {m.workspace_id: m.workspace for m in memberships}
+    projects = (
+        Project.objects.filter(workspace__in=list(workspaces))
+        .order_by("name")
+        .values_list("code", "name", "workspace_id")
+    )
+    filters = GalleryFilters(
+        request.GET,
+        workspaces=[(str(w.code), w.name) for w in workspaces.values()],
+        projects=[(str(code), f"{name} · {workspaces[ws].name}") for code, name, ws in projects],
+    )
+    queryset = Generation.objects.filter(created_by=request.user, workspace__in=list(workspaces))
+    # The header's workspace switcher reuses this list instead of querying it again.
+    return _gallery(request, queryset, filters, {"scope": "mine", "my_memberships": memberships})
 
 
 @login_required
 @require_GET
 def team(request: HttpRequest) -> HttpResponse:
-    """The current workspace's gallery: every member's finished videos, each with who made it."""
+    """The current workspace's gallery: every member's videos, each with who made it."""
     membership = current_membership(request)
-    generations = Generation.objects.filter(
-        workspace=membership.workspace, status=Status.SUCCEEDED
-    ).with_related()[:PAGE_SIZE]
-    return render(
-        request, "generations/gallery_team.html", {"generations": generations, "membership": membership}
+    workspace = membership.workspace
+    filters = GalleryFilters(
+        request.GET,
+        projects=[
+            (str(code), name)
+            for code, name in workspace.projects.order_by("name").values_list("code", "name")
+        ],
+        creators=[
+            (name, name)
+            for name in workspace.memberships.order_by("user__username").values_list(
+                "user__username", flat=True
+            )
+        ],
     )
+    queryset = Generation.objects.filter(workspace=workspace)
+    return _gallery(request, queryset, filters, {"scope": "team", "membership": membership})
+
+
+def _gallery(request: HttpRequest, queryset, filters: GalleryFilters, context: dict) -> HttpResponse:
+    values = filters.values()
+    page = page_of(
+        filtered(queryset, values, request.user),
+        cursor=request.GET.get("after"),
+        oldest=values.get("order") == "oldest",
+        user=request.user,
+    )
+    context |= {
+        "filters": filters,
+        "page": page,
+        "is_filtered": bool(values.keys() - {"order"}),
+        "next_url": _page_url(request, page.next_cursor) if page.next_cursor else "",
+        "first_url": _page_url(request, None),
+    }
+    if request.htmx:
+        return render(request, "generations/gallery.html#gallery-items", context)
+    return render(request, "generations/gallery.html", context)
+
+
+def _page_url(request: HttpRequest, cursor: str | None) -> str:
+    query = request.GET.copy()
+    query.pop("after", None)
+    if cursor:
+        query["after"] = cursor
+    return f"{request.path}?{query.urlencode()}" if query else request.path
+
+
+@login_required
+@require_POST
+def star(request: HttpRequest, code) -> HttpResponse:
+    """Star (starred=1) or unstar (starred=0) a generation for me; any member may, viewers too."""
+    generation, _membership = get_generation_for_user(request, code)
+    if request.POST.get("starred") == "0":
+        Favorite.objects.filter(user=request.user, generation=generation).delete()
+        generation.is_starred = False
+    else:
+        Favorite.objects.get_or_create(user=request.user, generation=generation)
+        generation.is_starred = True
+    back = request.POST.get("next", "")
+    if request.htmx:
+        context = {"generation": generation, "next": back}
+        return render(request, "generations/gallery_item.html#star-button", context)
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("generations:detail", code=generation.code)
