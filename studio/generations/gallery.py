@@ -133,10 +133,15 @@ def page_of(queryset, *, cursor: str | None, oldest: bool, user, size: int = PAG
     position = _position(cursor, user)
     if position is not None:
         created_at, pk = position
+        # The plain bound lets the index seek to the cursor; the OR then breaks ties on id.
         if oldest:
-            queryset = queryset.filter(Q(created_at__gt=created_at) | Q(created_at=created_at, id__gt=pk))
+            queryset = queryset.filter(created_at__gte=created_at).filter(
+                Q(created_at__gt=created_at) | Q(created_at=created_at, id__gt=pk)
+            )
         else:
-            queryset = queryset.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
+            queryset = queryset.filter(created_at__lte=created_at).filter(
+                Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk)
+            )
     items = list(queryset[: size + 1])
     more = len(items) > size
     items = items[:size]
