@@ -36,6 +36,7 @@ format: setup
 
 bench: migrate
 	$(PY) -m tests.bench.run
+	$(PY) -m tests.bench.gallery
 
 check-deploy: setup
 	STUDIO_ENV=production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
