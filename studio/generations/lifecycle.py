@@ -27,12 +27,11 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from studio.chanjing.errors import AmbiguousSubmit, AuthError, ChanjingError
-from studio.chanjing.explain import explain
 from studio.chanjing.journal import call_context
 from studio.chanjing.types import SubmitRequest, TaskInfo
+from studio.generations import problems
 from studio.generations.models import Generation, Status
 from studio.generations.video import NotAVideo, looks_like_mp4, poster_jpeg, probe
 
@@ -251,9 +250,7 @@ def _mark_submitted(generation: Generation, unique_id: str, now) -> None:
         submitted_at=now,
         submit_uncertain_since=None,
         attempts=0,
-        error_message="",
-        error_raw="",
-        error_code=None,
+        **CLEAR_PROBLEM,
         next_attempt_at=now + timedelta(seconds=2),
     )
 
@@ -265,33 +262,55 @@ def _record_submit_error(generation: Generation, error: ChanjingError, now) -> N
         log.warning("generation %s: %s; retrying later", generation.code, error)
         release(
             generation,
+            **_problem_fields(**problems.from_error(error)),
             submit_uncertain_since=None,
             attempts=generation.attempts + 1,
             next_attempt_at=now + timedelta(seconds=backoff_seconds(generation.attempts + 1)),
-            error_message=explain(error),
-            error_raw=error.msg,
-            error_code=error.code,
             trace_id=error.trace_id or generation.trace_id,
         )
         return
     log.info("generation %s failed: %s", generation.code, error)
     Generation.objects.filter(pk=generation.pk).update(submit_uncertain_since=None)
-    fail(generation, explain(error), raw=error.msg, code=error.code, trace_id=error.trace_id)
+    fail(generation, **problems.from_error(error), trace_id=error.trace_id)
+
+
+CLEAR_PROBLEM = {
+    "error_kind": "",
+    "error_message": "",
+    "error_raw": "",
+    "error_code": None,
+    "error_params": {},
+}
+
+
+def _problem_fields(kind: str, *, code: int | None = None, raw: str = "", params: dict | None = None) -> dict:
+    params = params or {}
+    return {
+        "error_kind": kind,
+        "error_code": code,
+        "error_raw": raw,
+        "error_params": params,
+        "error_message": problems.in_english(kind, code=code, raw=raw, params=params),
+    }
 
 
 def fail(
-    generation: Generation, message: str, *, raw: str = "", code: int | None = None, trace_id: str = ""
+    generation: Generation,
+    kind: str,
+    *,
+    raw: str = "",
+    code: int | None = None,
+    params: dict | None = None,
+    trace_id: str = "",
 ) -> None:
-    """A terminal failure: the reason a person reads, the provider's words kept beside it.
+    """A terminal failure: what went wrong (see problems), the provider's words kept beside it.
 
     Quota is derived from non-failed generations, so failing releases the reservation.
     """
     release(
         generation,
         **_status_fields(generation, Status.FAILED),
-        error_message=message,
-        error_raw=raw,
-        error_code=code,
+        **_problem_fields(kind, code=code, raw=raw, params=params),
         trace_id=trace_id or generation.trace_id,
     )
 
@@ -357,9 +376,7 @@ def _poll_one(generation: Generation, task: TaskInfo | None, client) -> str:
     except ChanjingError as error:
         log.warning("generation %s: poll failed: %s", generation.code, error)
         if generation.provider_status == "Success" and generation.attempts + 1 >= MAX_DOWNLOAD_ATTEMPTS:
-            fail(
-                generation, _("The finished video could not be downloaded from the provider."), raw=error.msg
-            )
+            fail(generation, problems.DOWNLOAD_FAILED, raw=error.msg)
             return "failed"
         release(
             generation,
@@ -379,7 +396,7 @@ def apply_task(generation: Generation, task: TaskInfo, client) -> str:
         return store_video(generation, task, client)
     if task.is_terminal:
         raw = task.err_msg or task.status
-        fail(generation, explain(msg=raw), raw=raw)
+        fail(generation, problems.TASK_FAILED, raw=raw)
         return "failed"
     if not task.is_known_status:
         log.warning("generation %s: unknown provider status %r, polling again", generation.code, task.status)
@@ -395,7 +412,7 @@ def store_video(generation: Generation, task: TaskInfo, client) -> str:
     """Copy the provider's temporary video into our storage; only then is the generation done."""
     url = task.video_url
     if not url:
-        fail(generation, _("The provider reported success but gave no video."), raw=str(task.raw)[:500])
+        fail(generation, problems.NO_VIDEO, raw=str(task.raw)[:500])
         return "failed"
     # Remember that the provider is done, so a crash during the download is retried as such.
     Generation.objects.filter(pk=generation.pk).update(provider_status="Success", provider_video_url=url)
@@ -412,7 +429,7 @@ def store_video(generation: Generation, task: TaskInfo, client) -> str:
             facts = probe(path)
             poster = poster_jpeg(path, at_seconds=min(1.0, facts.seconds / 2))
         except NotAVideo as error:
-            fail(generation, _("The provider's file is not a playable video."), raw=str(error))
+            fail(generation, problems.NOT_A_VIDEO, raw=str(error))
             return "failed"
         with path.open("rb") as handle:
             generation.video.save(f"{generation.code}.mp4", File(handle), save=False)
@@ -426,8 +443,7 @@ def store_video(generation: Generation, task: TaskInfo, client) -> str:
         video_sha256=sha256,
         video_seconds=facts.seconds,
         provider_video_url=url,
-        error_message="",
-        error_raw="",
+        **CLEAR_PROBLEM,
     )
     return "completed" if stored else "error"
 
@@ -449,8 +465,7 @@ def settle_stuck(generation: Generation, client) -> str:
         else:
             if task.is_terminal or task.status != generation.provider_status:
                 return apply_task(generation, task, client)
-        label = generation.provider_status or _("the queue")
-        message = _("Timed out after %(minutes)d min in %(status)s.") % {"minutes": minutes, "status": label}
+        kind, params = problems.STUCK_SUBMITTED, {"minutes": minutes, "status": generation.provider_status}
     else:
         if generation.submit_uncertain_since:
             try:
@@ -461,8 +476,6 @@ def settle_stuck(generation: Generation, client) -> str:
             if found is not None:
                 _mark_submitted(generation, found.unique_id, now)
                 return "progress"
-        message = _("Could not be sent to the provider for %(minutes)d min; nothing was charged.") % {
-            "minutes": minutes
-        }
-    fail(generation, message, raw=generation.error_raw)
+        kind, params = problems.STUCK_UNSENT, {"minutes": minutes}
+    fail(generation, kind, params=params, raw=generation.error_raw, code=generation.error_code)
     return "failed"

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from studio.generations.problems import describe
 from studio.workspaces.models import Workspace
 
 
@@ -156,7 +157,9 @@ class Generation(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     # Outcome.
-    error_message = models.TextField(blank=True, help_text="The explanation a person reads")
+    error_message = models.TextField(blank=True, help_text="The explanation, in English (admins, search)")
+    error_kind = models.CharField(max_length=20, blank=True, help_text="See studio.generations.problems")
+    error_params = models.JSONField(default=dict, blank=True)
     error_raw = models.TextField(blank=True, help_text="The provider's own message, kept verbatim")
     error_code = models.IntegerField(null=True, blank=True)
     trace_id = models.CharField(max_length=64, blank=True)
@@ -202,6 +205,12 @@ class Generation(models.Model):
                 PROVIDER_STATUS_LABELS.get(self.provider_status, self.provider_status or _("Submitted"))
             )
         return self.get_status_display()
+
+    @property
+    def problem(self) -> str:
+        """What went wrong, in the reader's language (the English copy when the kind is unknown)."""
+        worded = describe(self.error_kind, code=self.error_code, raw=self.error_raw, params=self.error_params)
+        return worded or self.error_message
 
     @property
     def elapsed(self) -> timedelta:

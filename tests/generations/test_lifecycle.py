@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from studio.chanjing.factory import get_client
 from studio.generations import lifecycle
@@ -140,6 +140,8 @@ def test_a_stuck_generation_is_reconciled_then_failed_with_a_reason(alice, alice
     generation.refresh_from_db()
     assert generation.status == Status.FAILED
     assert generation.error_message == "Timed out after 41 min in Generating."
+    with translation.override("zh-hans"):
+        assert generation.problem == "在“生成中”状态停留 41 分钟后超时。"
 
 
 def test_a_provider_error_keeps_its_message(alice, alice_project, sandbox):

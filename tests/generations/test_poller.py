@@ -118,4 +118,8 @@ def test_a_failed_task_shows_the_providers_message(client, alice, alice_project,
     card = client.get(f"/g/{generation.code}/card").content.decode()
     assert "Failed" in card
     assert generation.error_raw in card
-    assert generation.error_message in card
+    assert "The video was rejected by the content check." in card
+    # The explanation is worded when shown, in the reader's language; the raw message stays.
+    card_zh = client.get(f"/g/{generation.code}/card", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "视频未通过内容审核" in card_zh
+    assert generation.error_raw in card_zh
