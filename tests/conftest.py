@@ -7,6 +7,7 @@ import io
 import django.test.testcases
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 
 from studio.accounts.models import User
@@ -24,10 +25,20 @@ django.test.testcases.QuietWSGIRequestHandler = QuietUnderscoreHeadersRequestHan
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SANDBOX_MEDIA_ROOT = tmp_path / "sandbox"
+    # Tests create many users; a real password hash costs ~0.3 s each on these machines.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """LocaleMiddleware leaves the last request's language active in the thread; reset it."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
