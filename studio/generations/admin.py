@@ -38,14 +38,11 @@ class ProjectAdmin(admin.ModelAdmin):
 
 # Everything the provider or the poller writes: shown, never edited by hand.
 PROVIDER_FIELDS = [
-    "code",
-    "created_at",
-    "model_code",
-    "is_sandbox",
     "status",
     "provider_status",
     "unique_id",
     "trace_id",
+    "provider_calls",
     "attempts",
     "next_attempt_at",
     "lease_owner",
@@ -54,18 +51,15 @@ PROVIDER_FIELDS = [
     "submitted_at",
     "submit_uncertain_since",
     "finished_at",
+    "error_kind",
     "error_message",
     "error_raw",
     "error_code",
+    "error_params",
     "start_frame_url",
     "end_frame_url",
-    "provider_video_url",
-    "video",
-    "poster",
-    "video_bytes",
-    "video_sha256",
-    "video_seconds",
 ]
+VIDEO_FIELDS = ["provider_video_url", "video", "poster", "video_bytes", "video_sha256", "video_seconds"]
 
 
 @admin.register(Generation)
@@ -91,6 +85,10 @@ class GenerationAdmin(admin.ModelAdmin):
     list_select_related = ["workspace", "project", "created_by"]
     # What was asked for is history: editing it would falsify the usage ledger.
     readonly_fields = [
+        "code",
+        "created_at",
+        "model_code",
+        "is_sandbox",
         "workspace",
         "project",
         "created_by",
@@ -101,8 +99,8 @@ class GenerationAdmin(admin.ModelAdmin):
         "start_frame",
         "end_frame",
         *PROVIDER_FIELDS,
+        *VIDEO_FIELDS,
         "billed_seconds",
-        "provider_calls",
     ]
     fieldsets = [
         (None, {"fields": ["code", "workspace", "project", "created_by", "created_at", "prompt"]}),
@@ -121,44 +119,8 @@ class GenerationAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (
-            _("Provider"),
-            {
-                "fields": [
-                    "status",
-                    "provider_status",
-                    "unique_id",
-                    "trace_id",
-                    "provider_calls",
-                    "attempts",
-                    "next_attempt_at",
-                    "lease_owner",
-                    "lease_expires_at",
-                    "status_changed_at",
-                    "submitted_at",
-                    "submit_uncertain_since",
-                    "finished_at",
-                    "error_message",
-                    "error_raw",
-                    "error_code",
-                    "start_frame_url",
-                    "end_frame_url",
-                ]
-            },
-        ),
-        (
-            _("Video"),
-            {
-                "fields": [
-                    "provider_video_url",
-                    "video",
-                    "poster",
-                    "video_bytes",
-                    "video_sha256",
-                    "video_seconds",
-                ]
-            },
-        ),
+        (_("Provider"), {"fields": PROVIDER_FIELDS}),
+        (_("Video"), {"fields": VIDEO_FIELDS}),
     ]
     actions = ["retry", "poll_now", "cancel_unsubmitted"]
     list_per_page = 100
