@@ -19,7 +19,7 @@ from studio.generations.models import Favorite, Generation, Project, Status
 from studio.generations.remix import lineage, remix_source, takes_refusal
 from studio.generations.services import create_takes, retry_generation, try_submit_now
 from studio.usage.quota import QuotaExceeded, remaining
-from studio.workspaces.access import current_membership
+from studio.workspaces.access import current_membership, require_role
 
 PAGE_SIZE = 48
 
@@ -36,8 +36,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     membership = current_membership(request)
     form = ProjectForm(request.POST or None)
     if request.method == "POST":
-        if not membership.can_write:
-            return HttpResponse(status=403)
+        require_role(membership, write=True)
         if form.is_valid():
             project = form.save(commit=False)
             project.workspace = membership.workspace
