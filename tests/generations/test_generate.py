@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import socket
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from studio.chanjing.factory import get_client
+from studio.chanjing.models import ProviderCall, ProviderToken
+from studio.generations import services
 from studio.generations.models import Generation, Project, Status
 from tests.conftest import image_file
 
@@ -126,3 +132,44 @@ def test_viewers_cannot_generate(client, team):
 def test_wrong_method_is_405(client, alice, alice_project):
     client.force_login(alice)
     assert client.get(f"/projects/{alice_project.code}/generate").status_code == 405
+
+
+@pytest.fixture
+def hanging_provider(settings):
+    """A provider that accepts connections and never answers, with a valid shared token."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    settings.CHANJING_BASE_URL = base_url
+    ProviderToken.objects.create(
+        base_url=base_url,
+        app_id=settings.CHANJING_APP_ID,
+        token="t" * 32,
+        expires_at=timezone.now() + timedelta(hours=12),
+    )
+    yield base_url
+    listener.close()
+
+
+def test_a_hanging_provider_does_not_hold_the_request(
+    client, alice, alice_project, hanging_provider, monkeypatch
+):
+    built = []
+
+    def recording_get_client(**overrides):
+        built.append(overrides)
+        return get_client(**overrides)
+
+    monkeypatch.setattr(services, "get_client", recording_get_client)
+    client.force_login(alice)
+    response = client.post(f"/projects/{alice_project.code}/generate", form_data(), **HTMX)
+    assert response.status_code == 200
+    generation = Generation.objects.get()
+    # The request gave up after its short read timeout; the poller reconciles before resending.
+    assert generation.status == Status.PENDING
+    assert generation.submit_uncertain_since is not None
+    assert "Waiting to send" in response.content.decode()
+    assert ProviderCall.objects.filter(endpoint="/open/v1/ai_creation/task/submit", ok=False).count() == 1
+    # One attempt with at most 0.5 s to connect and 1.5 s to answer: about two seconds in all.
+    assert built == [{"connect_timeout": 0.5, "read_timeout": 1.5, "max_retries": 0}]
