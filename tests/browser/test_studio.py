@@ -1,7 +1,7 @@
 """A person's day in the studio, in a real browser: sign up, generate from a start frame, watch it
-finish without reloading, play it, find it in the gallery, switch to Chinese.
-
-Starring, remix and gallery filters come with the gallery work; their steps join this scenario then.
+finish without reloading, play it, find it in the gallery (hover preview), star it, filter the
+gallery, remix it and follow the lineage, switch to Chinese; and the gallery's infinite scroll,
+with real page links when scripts are off.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from PIL import Image
 
+from studio.generations.gallery import PAGE_SIZE
 from studio.generations.models import Generation, Status
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import DESKTOP, PHONE, finished_videos, sign_in
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,7 +52,41 @@ def poll_once() -> None:
     call_command("poll_generations", "--once")
 
 
-def test_generate_from_a_start_frame_watch_it_finish_play_it_and_switch_to_chinese(
+def poll_until_done(generation: Generation, rounds: int = 6) -> None:
+    for _ in range(rounds):
+        generation.refresh_from_db()
+        if generation.status == Status.SUCCEEDED:
+            return
+        poll_once()
+    generation.refresh_from_db()
+    assert generation.status == Status.SUCCEEDED, generation.error_message
+
+
+def shown(page) -> list[str]:
+    """The prompts of the gallery items, in the order a person sees them."""
+    return page.locator(".gallery-item figcaption > a").all_inner_texts()
+
+
+def both_sizes(page, screenshot, name: str) -> None:
+    """Screenshots at desktop and phone sizes; the phone never scrolls sideways."""
+    page.set_viewport_size(DESKTOP)
+    screenshot(page, f"{name}-desktop")
+    page.set_viewport_size(PHONE)
+    screenshot(page, f"{name}-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
+    page.set_viewport_size(DESKTOP)
+
+
+def apply_filters(page, *, q: str = "", ratio: str = "", starred: bool = False) -> None:
+    """Fill the gallery's filter bar and press "Apply filters" (a plain GET form)."""
+    page.get_by_label("Search prompts").fill(q)
+    page.get_by_label("Aspect ratio").select_option(ratio)
+    page.get_by_label("Starred only").set_checked(starred)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Apply filters").click()
+
+
+def test_generate_from_a_start_frame_watch_play_star_filter_remix_and_switch_to_chinese(
     page, sandbox, tmp_path, screenshot
 ):
     sign_up(page, "mei")
@@ -64,6 +99,8 @@ def test_generate_from_a_start_frame_watch_it_finish_play_it_and_switch_to_chine
     count = page.locator("[data-char-count-for=id_prompt]").inner_text()
     assert count == f"{len(prompt)} / 2000 characters" == "37 / 2000 characters"
     page.locator("#id_aspect_ratio").select_option("9:16")
+    page.locator("#id_clarity").select_option("720")  # not the defaults: a remix must carry them over
+    page.locator("#id_duration").select_option("10")
     page.locator("#id_start_frame").set_input_files(png(tmp_path, "start.png", (360, 640)))
     preview = page.locator("#field-start_frame .frame-preview img")
     preview.wait_for()
@@ -78,10 +115,15 @@ def test_generate_from_a_start_frame_watch_it_finish_play_it_and_switch_to_chine
     page.get_by_role("button", name="Generate video").click()
     card = page.locator("#generation-list .gen-card").first
     card.wait_for()
+    assert page.get_by_text("Nothing generated yet.").is_hidden()  # the empty project's hint went
     status = card.locator(".gen-status [data-status]").first
     assert status.inner_text() == "Waiting to send"
     generation = Generation.objects.get()
-    assert generation.start_frame and generation.aspect_ratio == "9:16"
+    assert generation.start_frame and (generation.aspect_ratio, generation.clarity, generation.duration) == (
+        "9:16",
+        720,
+        10,
+    )
     # The form was replaced by a fresh one: empty prompt, a new submit token.
     assert page.locator("#id_prompt").input_value() == ""
     screenshot(page, "03-card-waiting-desktop")
@@ -93,12 +135,7 @@ def test_generate_from_a_start_frame_watch_it_finish_play_it_and_switch_to_chine
         " return b && b.textContent.trim() !== 'Waiting to send'; }",
         arg=str(generation.code),
     )
-    for _ in range(6):
-        generation.refresh_from_db()
-        if generation.status == Status.SUCCEEDED:
-            break
-        poll_once()
-    assert generation.status == Status.SUCCEEDED, generation.error_message
+    poll_until_done(generation)
     card = page.locator(f"#gen-{generation.code}")
     card.locator("video").wait_for(timeout=15_000)
     assert card.locator(".gen-status [data-status]").inner_text() == "Done"
@@ -125,17 +162,27 @@ def test_generate_from_a_start_frame_watch_it_finish_play_it_and_switch_to_chine
     assert box["height"] > box["width"] * 1.5  # a 9:16 video stays portrait on a phone
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scroll
 
-    # The gallery lists it.
-    page.set_viewport_size({"width": 1280, "height": 800})
+    # The gallery lists it, with a second (landscape) video made the cheap way beside it.
+    page.set_viewport_size(DESKTOP)
+    (harbour,) = finished_videos(
+        generation.project, generation.created_by, ["港口日出 sunrise over the harbour"], aspect_ratio="16:9"
+    )
     page.get_by_role("link", name="My generations").click()
     page.wait_for_url(re.compile(r"/gallery/$"))
-    item = page.locator(".gallery-item", has_text="lanterns rise over the river")
-    assert item.count() == 1 and item.locator("video").count() == 1
+    lantern = "🏮 灯笼缓缓升起 lanterns rise over the river"
+    assert shown(page) == [harbour.prompt, lantern]
+    item = page.locator(f"#item-{generation.code}")
+    assert item.locator("video").count() == 1
     screenshot(page, "06-gallery-desktop")
     page.set_viewport_size(PHONE)
     screenshot(page, "07-gallery-phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_viewport_size(DESKTOP)
+
+    hover_starts_the_muted_preview(page, generation)
+    star_it_and_filter_by_stars(page, screenshot, generation, harbour)
+    filter_by_words_and_ratio(page, screenshot, generation, harbour)
+    remix_it_and_follow_the_lineage(page, screenshot, generation)
 
     # Switching the language: the select submits itself (the script hides the button).
     page.goto(f"/projects/{generation.project.code}/")
@@ -148,15 +195,116 @@ def test_generate_from_a_start_frame_watch_it_finish_play_it_and_switch_to_chine
     screenshot(page, "08-project-chinese-desktop")
     page.set_viewport_size(PHONE)
     screenshot(page, "09-project-chinese-phone")
+    page.set_viewport_size(DESKTOP)
+    page.goto("/gallery/?q=灯笼")
+    assert page.get_by_role("heading", name="我的作品").is_visible()
+    assert page.get_by_label("搜索提示词").input_value() == "灯笼"
+    assert shown(page) == [lantern + " at dusk", lantern]  # the remix and its parent
+    both_sizes(page, screenshot, "17-gallery-chinese")
 
     assert page.console.problems == [], page.console.problems
 
 
+def hover_starts_the_muted_preview(page, generation) -> None:
+    """A gallery thumbnail plays its muted preview while hovered or focused, and stops after."""
+    thumb = page.locator(f"#item-{generation.code} .gallery-thumb")
+    video = f"#item-{generation.code} .gallery-thumb video"
+    assert page.evaluate("v => { const e = document.querySelector(v); return e.muted && e.paused; }", video)
+    thumb.hover()
+    page.wait_for_function("v => !document.querySelector(v).paused", arg=video)
+    page.mouse.move(0, 0)
+    page.wait_for_function("v => document.querySelector(v).paused", arg=video)
+    thumb.focus()  # the keyboard gets the same preview
+    page.wait_for_function("v => !document.querySelector(v).paused", arg=video)
+    page.locator("body").focus()
+    page.evaluate("() => document.activeElement.blur()")
+    page.wait_for_function("v => document.querySelector(v).paused", arg=video)
+
+
+def star_it_and_filter_by_stars(page, screenshot, generation, other) -> None:
+    item = page.locator(f"#item-{generation.code}")
+    star = item.get_by_role("button", name="Star", exact=True)
+    assert star.get_attribute("aria-pressed") == "false"
+    page.evaluate("window.stillTheSamePage = true")
+    star.click()
+    starred = item.get_by_role("button", name="Starred", exact=True)
+    starred.wait_for()  # swapped in place by htmx
+    assert starred.get_attribute("aria-pressed") == "true"
+    assert page.evaluate("window.stillTheSamePage") is True
+    assert page.locator(f"#item-{other.code}").get_by_role("button", name="Star", exact=True).is_visible()
+
+    apply_filters(page, starred=True)
+    assert "starred=on" in page.url
+    assert shown(page) == [generation.prompt]  # the unstarred harbour video is left out
+    assert page.get_by_label("Starred only").is_checked()
+    both_sizes(page, screenshot, "12-gallery-starred")
+
+
+def filter_by_words_and_ratio(page, screenshot, generation, other) -> None:
+    apply_filters(page, q="灯笼")  # Chinese
+    assert shown(page) == [generation.prompt]
+    apply_filters(page, q="Harbour")  # English, in another case
+    assert shown(page) == [other.prompt]
+    apply_filters(page, q="日出 sunrise")  # every word must match
+    assert shown(page) == [other.prompt]
+    apply_filters(page, ratio="9:16")
+    assert shown(page) == [generation.prompt]
+    apply_filters(page, q="lanterns", ratio="9:16")
+    assert shown(page) == [generation.prompt]
+    assert page.get_by_role("link", name="Clear filters").is_visible()
+    both_sizes(page, screenshot, "11-gallery-filtered")
+
+    apply_filters(page, q="灯笼", ratio="16:9")  # nothing is both
+    assert shown(page) == []
+    assert page.get_by_text("No videos match these filters.").is_visible()
+    both_sizes(page, screenshot, "13-gallery-no-match")
+    page.get_by_role("link", name="Clear filters").first.click()
+    page.wait_for_url(re.compile(r"/gallery/$"))
+    assert shown(page) == [other.prompt, generation.prompt]
+
+
+def remix_it_and_follow_the_lineage(page, screenshot, parent) -> None:
+    page.locator(f"#item-{parent.code}").get_by_role("link", name="Use these settings").click()
+    page.wait_for_url(re.compile(rf"/g/{parent.code}/remix$"))
+    assert page.locator("#id_prompt").input_value() == parent.prompt
+    assert page.locator("[data-char-count-for=id_prompt]").inner_text() == "37 / 2000 characters"
+    assert page.locator("#id_aspect_ratio").input_value() == "9:16"
+    assert page.locator("#id_clarity").input_value() == "720"
+    assert page.locator("#id_duration").input_value() == "10"
+    original = page.get_by_role("img", name="Start frame of the original video")
+    assert original.is_visible()
+    page.wait_for_function(
+        "() => document.querySelector('.remix-source img').naturalWidth === 360"
+    )  # the original's start frame, offered
+    assert page.get_by_label("Use its start frame").is_checked()
+    both_sizes(page, screenshot, "14-remix-form")
+
+    page.locator("#id_prompt").fill(parent.prompt + " at dusk")
+    page.evaluate("window.stillTheSamePage = true")
+    page.get_by_role("button", name="Generate video").click()
+    new_card = page.locator("#generation-list .gen-card", has_text="at dusk")
+    new_card.wait_for()
+    child = Generation.objects.get(parent=parent)
+    assert (child.aspect_ratio, child.clarity, child.duration) == ("9:16", 720, 10)
+    assert child.start_frame.name == parent.start_frame.name  # the stored frame, reused
+    poll_until_done(child)
+    page.locator(f"#gen-{child.code} video").wait_for(timeout=15_000)
+    assert page.evaluate("window.stillTheSamePage") is True
+
+    page.locator(f"#gen-{child.code}").get_by_role("link", name="Open").click()
+    page.wait_for_url(re.compile(rf"/g/{child.code}/$"))
+    made_from = page.locator(".lineage a[rel=up]")
+    assert made_from.get_attribute("href") == f"/g/{parent.code}/"
+    assert page.locator(".lineage").inner_text().startswith("Made from")
+    both_sizes(page, screenshot, "15-player-lineage")
+    made_from.click()
+    page.wait_for_url(re.compile(rf"/g/{parent.code}/$"))
+    assert page.locator(".lineage-children a").all_inner_texts() == [child.prompt]
+    screenshot(page, "16-player-parent-desktop")
+
+
 def test_frames_are_checked_in_the_page_before_upload(page, alice, alice_project, tmp_path, screenshot):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "alice", PASSWORD)
     page.goto(f"/projects/{alice_project.code}/")
 
     start = page.locator("#id_start_frame")
@@ -225,3 +373,38 @@ def test_a_chinese_browser_gets_chinese_and_the_keyboard_reaches_everything(brow
         assert problems == []
     finally:
         context.close()
+
+
+def test_the_gallery_scrolls_on_without_navigation_and_pages_by_links_without_scripts(
+    browser, live_server, page, alice, alice_project, screenshot
+):
+    prompts = [f"clip {index:02d}" for index in range(PAGE_SIZE + 5)]
+    finished_videos(alice_project, alice, prompts)
+    sign_in(page, "alice", PASSWORD)
+    page.goto("/gallery/")
+    assert shown(page) == prompts[:PAGE_SIZE]
+    page.evaluate("window.stillTheSamePage = true")
+    page.locator(".gallery-item").last.scroll_into_view_if_needed()
+    page.wait_for_function(f"() => document.querySelectorAll('.gallery-item').length === {len(prompts)}")
+    assert shown(page) == prompts  # in order, no gaps, no repeats
+    assert page.evaluate("window.stillTheSamePage") is True and page.url.endswith("/gallery/")
+    assert page.get_by_text("That is everything for these filters.").is_visible()
+    assert page.locator("#gallery-pager").count() == 1
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.console.problems == [], page.console.problems
+
+    # Without JavaScript, the same person follows the "Next page" link.
+    no_script = browser.new_context(base_url=live_server.url, viewport=PHONE, java_script_enabled=False)
+    try:
+        no_script.add_cookies(page.context.cookies())
+        plain = no_script.new_page()
+        plain.goto("/gallery/")
+        assert shown(plain) == prompts[:PAGE_SIZE]
+        plain.get_by_role("link", name="Next page").click()
+        plain.wait_for_url(re.compile(r"/gallery/\?after="))
+        assert shown(plain) == prompts[PAGE_SIZE:]
+        assert plain.get_by_role("link", name="Back to the first page").is_visible()
+        screenshot(plain, "18-gallery-second-page-no-script-phone")
+    finally:
+        no_script.close()
