@@ -34,7 +34,7 @@ format: setup
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: migrate
+bench: setup
 	$(PY) -m tests.bench.run
 	$(PY) -m tests.bench.gallery
 

@@ -60,7 +60,9 @@ PROMPTS = [
 
 def populate() -> tuple[Client, list[Generation]]:
     call_command("migrate", verbosity=0)
-    user = User.objects.create_user(username="bench", password="bench-pass-123")
+    # A fresh user each run: a PostgreSQL bench database may hold earlier runs' rows.
+    name = f"bench-gallery-{uuid.uuid4().hex[:8]}"
+    user = User.objects.create_user(username=name, password="bench-pass-123")
     workspace = Workspace.objects.create(name="Bench team", created_by=user)
     Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
     project = Project.objects.create(workspace=workspace, name="Bench", created_by=user)
@@ -83,14 +85,19 @@ def populate() -> tuple[Client, list[Generation]]:
     ]
     Generation.objects.bulk_create(rows, batch_size=1000)
     Favorite.objects.bulk_create(
-        [Favorite(user=user, generation=g) for g in Generation.objects.all()[: ROWS // 10]], batch_size=1000
+        [
+            Favorite(user=user, generation=g)
+            for g in Generation.objects.filter(workspace=workspace)[: ROWS // 10]
+        ],
+        batch_size=1000,
     )
     client = Client()
     client.force_login(user)
     session = client.session
     session[SESSION_KEY] = str(workspace.code)
     session.save()
-    return client, list(Generation.objects.order_by("-created_at", "-id").only("code")[: 100 * PAGE_SIZE])
+    newest = Generation.objects.filter(workspace=workspace).order_by("-created_at", "-id")
+    return client, list(newest.only("code")[: 100 * PAGE_SIZE])
 
 
 def measure(client: Client, url: str, **headers) -> tuple[float, int, int]:
