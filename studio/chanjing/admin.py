@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from studio.chanjing.models import ProviderCall, ProviderToken
+from studio.chanjing.models import ProviderCall, ProviderRateSlot, ProviderToken
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -52,3 +52,17 @@ class ProviderTokenAdmin(ReadOnlyAdmin):
     list_display = ["base_url", "app_id", "expires_at", "updated_at"]
     fields = ["base_url", "app_id", "expires_at", "updated_at"]
     readonly_fields = fields
+
+
+@admin.register(ProviderRateSlot)
+class ProviderRateSlotAdmin(admin.ModelAdmin):
+    """The deployment-wide rate limiter's row: shown for diagnosis, written only by the limiter."""
+
+    list_display = ["key", "next_free_at"]
+    readonly_fields = ["key", "next_free_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

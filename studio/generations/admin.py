@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from studio.generations.lifecycle import cancel
-from studio.generations.models import Generation, Project, Status, WorkerHeartbeat
+from studio.generations.models import Favorite, Generation, Project, SavedPrompt, Status, WorkerHeartbeat
 from studio.generations.services import retry_generation
 from studio.usage.ledger import billed_seconds, billed_seconds_expression, is_billed
 from studio.usage.quota import QuotaExceeded
@@ -236,3 +236,22 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(SavedPrompt)
+class SavedPromptAdmin(admin.ModelAdmin):
+    list_display = ["name", "project", "created_by", "updated_at"]
+    search_fields = ["name", "text", "project__name", "created_by__username"]
+    list_select_related = ["project", "created_by"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["project", "created_by"]
+    readonly_fields = ["code", "created_at", "updated_at"]
+
+
+@admin.register(Favorite)
+class FavoriteAdmin(admin.ModelAdmin):
+    list_display = ["user", "generation", "created_at"]
+    search_fields = ["user__username", "generation__prompt"]
+    list_select_related = ["user", "generation"]
+    raw_id_fields = ["user", "generation"]
+    readonly_fields = ["created_at"]

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from studio.usage.models import WorkspaceQuota
-from studio.workspaces.models import Membership, Workspace
+from studio.workspaces.models import Invitation, Membership, Workspace
 
 
 class MembershipInline(admin.TabularInline):
@@ -51,3 +51,44 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email", "workspace__name"]
     list_select_related = ["user", "workspace"]
     raw_id_fields = ["user", "workspace"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are reviewed here; the secret token of the link is never shown."""
+
+    list_display = [
+        "workspace",
+        "role",
+        "email",
+        "state",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "accepted_by",
+    ]
+    list_filter = ["role", "created_at"]
+    search_fields = ["email", "workspace__name", "created_by__username", "accepted_by__username"]
+    list_select_related = ["workspace", "created_by", "accepted_by"]
+    date_hierarchy = "created_at"
+    fields = [
+        "code",
+        "workspace",
+        "role",
+        "email",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "accepted_by",
+        "accepted_at",
+        "revoked_at",
+    ]
+    readonly_fields = ["code", "workspace", "created_by", "created_at", "accepted_by", "accepted_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Invitations are made from the members page, which shows and sends the link.
+        return False
+
+    @admin.display(description=_("state"))
+    def state(self, obj: Invitation) -> str:
+        return obj.state.label
