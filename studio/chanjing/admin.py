@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from studio.chanjing.models import ProviderCall, ProviderRateSlot, ProviderToken
+from studio.lib.admin import HideSecretFieldsAdmin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -47,7 +48,7 @@ class ProviderCallAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ProviderToken)
-class ProviderTokenAdmin(ReadOnlyAdmin):
+class ProviderTokenAdmin(HideSecretFieldsAdmin, ReadOnlyAdmin):
     # The token itself is a live credential: it is never listed, shown or searchable.
     list_display = ["base_url", "app_id", "expires_at", "updated_at"]
     fields = ["base_url", "app_id", "expires_at", "updated_at"]

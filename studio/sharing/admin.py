@@ -6,11 +6,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from studio.lib.admin import HideSecretFieldsAdmin
 from studio.sharing.models import ShareLink
 
 
 @admin.register(ShareLink)
-class ShareLinkAdmin(admin.ModelAdmin):
+class ShareLinkAdmin(HideSecretFieldsAdmin, admin.ModelAdmin):
     """Share links are reviewed and revoked here; the token itself is never shown."""
 
     list_display = [

@@ -5,6 +5,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from studio.lib.admin import HideSecretFieldsAdmin
 from studio.usage.models import WorkspaceQuota
 from studio.workspaces.models import Invitation, Membership, Workspace
 
@@ -54,7 +55,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(HideSecretFieldsAdmin, admin.ModelAdmin):
     """Invitations are reviewed here; the secret token of the link is never shown."""
 
     list_display = [
