@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from studio.generations.images import (
     ALLOWED_FORMATS,
+    FRAME_EXTENSIONS,
     MAX_LONG_SIDE,
     MAX_RATIO,
     MIN_RATIO,
@@ -112,15 +113,18 @@ class GenerationForm(forms.Form):
         return prompt
 
     def clean_start_frame(self):
-        frame = self.cleaned_data.get("start_frame")
-        if frame:
-            check_frame(frame)
-        return frame
+        return self._clean_frame("start")
 
     def clean_end_frame(self):
-        frame = self.cleaned_data.get("end_frame")
+        return self._clean_frame("end")
+
+    def _clean_frame(self, which: str):
+        frame = self.cleaned_data.get(f"{which}_frame")
         if frame:
-            check_frame(frame)
+            _width, _height, mime = check_frame(frame)
+            # The uploaded name is the client's: a JPEG called "x.pdf" would be served as a PDF,
+            # and Chanjing's upload ticket takes the file's type from its name.
+            frame.name = f"{which}{FRAME_EXTENSIONS[mime]}"
         return frame
 
     def clean(self) -> dict:

@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+# A stored frame is named after what it is, never after the name it was uploaded with.
+FRAME_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 MIN_SHORT_SIDE = 300
 MAX_LONG_SIDE = 6000
 MIN_RATIO = 0.4

@@ -1,0 +1,91 @@
+"""Uploaded frames: what is stored and served is decided by the image's content, not its name."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from studio.generations.models import Generation
+from tests.conftest import image_file
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_provider(settings):
+    settings.CHANJING_BASE_URL = "http://127.0.0.1:9/sandbox"  # nothing listens: no request leaves
+
+
+def _generate(client, project, **frames):
+    data = {"prompt": "a lantern", "aspect_ratio": "9:16", "clarity": "720", "duration": "5", **frames}
+    return client.post(reverse("generations:generate", args=[project.code]), data)
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "stored_suffix", "content_type"),
+    [
+        ("evil.pdf", "JPEG", ".jpg", "image/jpeg"),
+        ("evil.eps", "PNG", ".png", "image/png"),
+        ("photo.jpg", "PNG", ".png", "image/png"),  # Chanjing's upload ticket takes its type from the name
+        ("shot.tif", "WEBP", ".webp", "image/webp"),
+    ],
+)
+def test_a_frame_is_stored_and_served_as_the_image_it_is(
+    client, alice, alice_project, name, fmt, stored_suffix, content_type
+):
+    client.force_login(alice)
+    assert _generate(client, alice_project, start_frame=image_file(name, fmt=fmt)).status_code == 302
+    generation = Generation.objects.get()
+    assert Path(generation.start_frame.name).suffix == stored_suffix
+    response = client.get(reverse("generations:frame", args=[generation.code, "start"]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_frame_name_cannot_climb_out_of_its_folder(client, alice, alice_project, settings):
+    client.force_login(alice)
+    upload = image_file("../../../../outside.png")
+    assert _generate(client, alice_project, start_frame=upload).status_code == 302
+    generation = Generation.objects.get()
+    stored = Path(generation.start_frame.path).resolve()
+    assert stored.is_relative_to((Path(settings.MEDIA_ROOT) / "frames" / str(generation.code)).resolve())
+    assert stored.exists()
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims a huge size: a few bytes that would decode to gigabytes."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize("size", [(100_000, 100_000), (12_000, 12_000)])
+def test_a_decompression_bomb_is_refused_without_being_decoded(client, alice, alice_project, size):
+    client.force_login(alice)
+    upload = SimpleUploadedFile("bomb.png", _png_header_only(*size), content_type="image/png")
+    response = _generate(client, alice_project, start_frame=upload)
+    assert response.status_code == 200
+    assert response.context["form"].errors["start_frame"]
+    assert not Generation.objects.exists()
+
+
+def test_a_frame_over_the_size_limit_is_refused(client, alice, alice_project, settings):
+    settings.FRAME_MAX_BYTES = 1000
+    client.force_login(alice)
+    response = _generate(client, alice_project, start_frame=image_file("big.png"))
+    assert "the limit is 10 MB" in str(response.context["form"].errors["start_frame"])
+    assert not Generation.objects.exists()
