@@ -70,9 +70,7 @@ def test_a_new_file_replaces_the_frame_and_unticking_drops_it(sign_in_as, team, 
     url = f"/projects/{team['project'].code}/generate"
     client.post(url, {**remix_post(parent, prompt="replaced"), "start_frame": image_file("new.png")})
     replaced = Generation.objects.get(prompt="replaced")
-    assert replaced.start_frame.name != parent.start_frame.name and replaced.start_frame.name.endswith(
-        "new.png"
-    )
+    assert replaced.start_frame.name == f"frames/{replaced.code}/start.png"  # the new file, not the parent's
     no_frame = remix_post(parent, prompt="no frame")
     del no_frame["keep_start_frame"]
     client.post(url, no_frame)
