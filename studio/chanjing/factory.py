@@ -43,7 +43,7 @@ def token_status() -> dict:
 
 
 def _token_store() -> DatabaseTokenStore:
-    # The token call makes at most two attempts (see ChanjingClient._fetch_token); the lease
+    # The token call makes at most two attempts (see Transport._fetch_token); the lease
     # must outlast them both.
     slowest_fetch = 2 * (settings.CHANJING_CONNECT_TIMEOUT + settings.CHANJING_READ_TIMEOUT) + 1
     return DatabaseTokenStore(

@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.db.models import Q
 
-from studio.chanjing.client import TOKEN_PATH, TokenFetch
 from studio.chanjing.errors import TransportError
+from studio.chanjing.interfaces import TokenFetch
 from studio.chanjing.models import ProviderToken
+from studio.chanjing.wire import TOKEN_PATH
 
 
 class DatabaseTokenStore:

@@ -28,13 +28,14 @@ def _str(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _int_or_none(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
+def as_int(value: Any, default: int | None) -> int | None:
+    """An integer from an answer's field, or `default` when it is missing or not a number."""
+    if isinstance(value, bool) or value is None:
+        return default
     try:
         return int(value)
     except (TypeError, ValueError):
-        return None
+        return default
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class TaskInfo:
             status=_str(data.get("progress_desc")),
             err_msg=_str(data.get("err_msg")),
             output_urls=[str(url) for url in output if url],
-            create_time=_int_or_none(data.get("create_time")),
+            create_time=as_int(data.get("create_time"), None),
             model_code=_str(data.get("model_code")),
             aspect_ratio=_str(data.get("aspect_ratio")),
             raw=dict(data),

@@ -15,7 +15,6 @@ from studio.chanjing.client import (
     TOKEN_PATH,
     ChanjingClient,
     MemoryTokenStore,
-    _provably_not_sent,
 )
 from studio.chanjing.errors import (
     AmbiguousSubmit,
@@ -27,6 +26,7 @@ from studio.chanjing.errors import (
     TransportError,
 )
 from studio.chanjing.types import SubmitRequest
+from studio.chanjing.wire import provably_not_sent
 
 from .conftest import APP_ID, BASE, SECRET, envelope
 
@@ -429,10 +429,10 @@ def test_a_real_refused_connection_counts_as_not_sent(clock):
 
 
 def test_provably_not_sent_is_conservative():
-    assert _provably_not_sent(requests.ConnectTimeout())
-    assert not _provably_not_sent(requests.ReadTimeout())
-    assert not _provably_not_sent(requests.ConnectionError(ProtocolError("Connection aborted.")))
-    assert not _provably_not_sent(requests.ConnectionError("something"))
+    assert provably_not_sent(requests.ConnectTimeout())
+    assert not provably_not_sent(requests.ReadTimeout())
+    assert not provably_not_sent(requests.ConnectionError(ProtocolError("Connection aborted.")))
+    assert not provably_not_sent(requests.ConnectionError("something"))
 
 
 # --- Secrets ---------------------------------------------------------------------------------

@@ -1,0 +1,253 @@
+"""How one call is made: the request loop with its retry policy, the token it carries, the
+journal record of every attempt, and redaction of secrets from everything it reports.
+
+ChanjingClient builds on Transport; the endpoints themselves live in `client`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from studio.chanjing.errors import ChanjingError, TransportError
+from studio.chanjing.interfaces import Journal, RateLimiter, TokenStore
+from studio.chanjing.types import CallRecord, as_int
+from studio.chanjing.wire import (
+    CODE_OK,
+    CODE_TOKEN_INVALID,
+    TOKEN_PATH,
+    ambiguous_submit,
+    business_error,
+    http_error,
+    parse_envelope,
+    provably_not_sent,
+)
+
+logger = logging.getLogger(__name__)
+
+_QUERY = re.compile(r"\?[^\s'\"<>)]*")
+
+
+class Transport:
+    """Plumbing shared by every endpoint; holds no knowledge of what the endpoints mean."""
+
+    def __init__(
+        self,
+        base_url: str,
+        app_id: str,
+        secret_key: str,
+        *,
+        token_store: TokenStore,
+        rate_limiter: RateLimiter | None = None,
+        journal: Journal | None = None,
+        connect_timeout: float = 3.05,
+        read_timeout: float = 20.0,
+        max_retries: int = 3,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 8.0,
+        sleep: Callable[[float], None] = time.sleep,
+        session: requests.Session | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.app_id = app_id
+        self._secret_key = secret_key
+        self.token_store = token_store
+        self.rate_limiter = rate_limiter
+        self.journal = journal
+        self.timeout = (connect_timeout, read_timeout)
+        self.max_retries = max(0, int(max_retries))
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.sleep = sleep
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.session = session or requests.Session()
+        self._secrets: set[str] = {secret_key} if secret_key else set()
+        self._local = threading.local()
+
+    @property
+    def last_call(self) -> CallRecord | None:
+        """The record of this thread's latest attempt, e.g. to keep a submit's trace_id."""
+        return getattr(self._local, "last_call", None)
+
+    def access_token(self) -> str:
+        return self.token_store.get_token(self._fetch_token)
+
+    def _fetch_token(self) -> tuple[str, int]:
+        # Runs while the token store holds its lock: one retry only, and no rate limiter, so
+        # the lock is held for a bounded, short time.
+        data = self._call(
+            "POST",
+            TOKEN_PATH,
+            json_body={"app_id": self.app_id, "secret_key": self._secret_key},
+            auth=False,
+            max_retries=min(self.max_retries, 1),
+        )
+        token = data.get("access_token") if isinstance(data, dict) else None
+        expire_in = as_int(data.get("expire_in"), None) if isinstance(data, dict) else None
+        if not token or not isinstance(token, str) or expire_in is None:
+            raise self._broken(TOKEN_PATH, "The token answer lacks access_token or expire_in.")
+        self._secrets.add(token)
+        # The contract says expire_in is an absolute Unix time; a small number can only be a
+        # duration, so read it as one rather than as a date in 1970.
+        if expire_in < 1_000_000_000:
+            expire_in = int(time.time()) + expire_in
+        return token, expire_in
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json_body: dict | None = None,
+        auth: bool = True,
+        submit: bool = False,
+        max_retries: int | None = None,
+    ) -> Any:
+        """One API call with the retry policy; returns the envelope's `data`."""
+        limit = self.max_retries if max_retries is None else max_retries
+        url = self.base_url + path
+        retries = 0
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            headers = {"Accept": "application/json"}
+            if method == "POST":
+                headers["Content-Type"] = "application/json"
+            token = ""
+            if auth:
+                token = self.access_token()
+                headers["access_token"] = token
+            if self.rate_limiter is not None and path != TOKEN_PATH:
+                self.rate_limiter.acquire()
+
+            error, data = self._attempt(method, url, path, params, json_body, headers, attempt, submit)
+            if error is None:
+                return data
+            if error.code == CODE_TOKEN_INVALID and auth and not refreshed:
+                refreshed = True
+                self.token_store.get_token(self._fetch_token, force_refresh_of=token)
+                continue
+            if not error.retryable or retries >= limit:
+                raise error
+            logger.info("Chanjing %s failed (%s); retry %d of %d", path, error, retries + 1, limit)
+            self._backoff(retries)
+            retries += 1
+
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        params: dict | None,
+        json_body: dict | None,
+        headers: dict,
+        attempt: int,
+        submit: bool,
+    ) -> tuple[ChanjingError | None, Any]:
+        started = self.clock()
+        body = json.dumps(json_body, ensure_ascii=False).encode() if json_body is not None else None
+        try:
+            response = self.session.request(
+                method, url, params=params, data=body, headers=headers, timeout=self.timeout
+            )
+            raw = response.content
+        except requests.RequestException as exc:
+            msg = self._describe(exc)
+            self._record(path, None, None, msg, "", started, False, attempt)
+            if submit and not provably_not_sent(exc):
+                return ambiguous_submit(path, msg, None, ""), None
+            return TransportError(msg, endpoint=path), None
+
+        envelope = parse_envelope(raw)
+        status = response.status_code
+        if envelope is None:
+            kind = "an HTML page" if raw.lstrip()[:1] == b"<" else "a body that is not the JSON envelope"
+            msg = f"HTTP {status} with {kind}"
+            self._record(path, status, None, msg, "", started, False, attempt)
+            if submit and (status >= 500 or 200 <= status < 300):
+                return ambiguous_submit(path, msg, status, ""), None
+            return http_error(path, msg, status), None
+
+        code = envelope["code"]
+        msg = self._redact(str(envelope.get("msg") or ""))
+        trace_id = str(envelope.get("trace_id") or "")
+        if code == CODE_OK and status >= 300:
+            msg = f"HTTP {status} with a success envelope"
+            self._record(path, status, code, msg, trace_id, started, False, attempt)
+            if submit:
+                return ambiguous_submit(path, msg, status, trace_id), None
+            return TransportError(msg, code=code, trace_id=trace_id, http_status=status, endpoint=path), None
+        self._record(path, status, code, msg, trace_id, started, code == CODE_OK, attempt)
+        if code == CODE_OK:
+            return None, envelope.get("data")
+        return business_error(path, code, msg, trace_id, status), None
+
+    def _broken(self, path: str, msg: str) -> TransportError:
+        trace_id = self.last_call.trace_id if self.last_call else ""
+        return TransportError(msg, endpoint=path, trace_id=trace_id)
+
+    def _backoff(self, retry: int) -> None:
+        """Full jitter: a uniform wait up to an exponentially growing, capped ceiling."""
+        ceiling = min(self.backoff_cap, self.backoff_base * (2**retry))
+        self.sleep(self.rng.uniform(0, ceiling))
+
+    def _record(
+        self,
+        endpoint: str,
+        http_status: int | None,
+        code: int | None,
+        msg: str,
+        trace_id: str,
+        started: float,
+        ok: bool,
+        attempt: int,
+    ) -> None:
+        record = CallRecord(
+            endpoint=endpoint,
+            http_status=http_status,
+            code=code,
+            msg=self._redact(msg),
+            trace_id=trace_id,
+            latency_ms=max(0, int((self.clock() - started) * 1000)),
+            ok=ok,
+            attempt=attempt,
+        )
+        self._local.last_call = record
+        if self.journal is None:
+            return
+        try:
+            self.journal(record, {})
+        except Exception:
+            logger.exception("Could not journal a Chanjing call to %s", endpoint)
+
+    def _describe(self, exc: requests.RequestException) -> str:
+        """A transport failure in words, without query strings (presigned URLs carry keys)."""
+        if isinstance(exc, requests.ConnectTimeout):
+            kind = "connect timeout"
+        elif isinstance(exc, requests.ReadTimeout):
+            kind = "read timeout"
+        elif isinstance(exc, requests.ConnectionError):
+            kind = "connection error"
+        else:
+            kind = type(exc).__name__
+        detail = _QUERY.sub("?…", self._redact(str(exc)))[:300]
+        return f"{kind}: {detail}" if detail else kind
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            if secret and secret in text:
+                text = text.replace(secret, "[redacted]")
+        return text
