@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
@@ -10,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from studio.generations.access import get_generation_for_user
-from studio.lib.ranges import ranged_file_response
+from studio.lib.ranges import ranged_file_response, served_content_type
 
 
 def _serve(request: HttpRequest, field, *, download_name: str | None = None) -> HttpResponse:
@@ -19,7 +18,7 @@ def _serve(request: HttpRequest, field, *, download_name: str | None = None) -> 
     path = Path(field.path)
     if not path.exists():
         raise Http404
-    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    content_type = served_content_type(path)
     response = ranged_file_response(
         request, path, content_type, filename=download_name, as_attachment=bool(download_name)
     )

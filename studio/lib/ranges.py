@@ -15,6 +15,15 @@ from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 
 CHUNK_SIZE = 64 * 1024
+# The only types the studio stores. Anything else (a stored name from an old upload) is sent as
+# bytes, which a browser under nosniff neither renders nor runs.
+SERVED_TYPES = {
+    ".mp4": "video/mp4",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+}
 _RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
 
 
@@ -95,3 +104,7 @@ def ranged_file_response(
             response["Content-Disposition"] = disposition
     response["Accept-Ranges"] = "bytes"
     return response
+
+
+def served_content_type(path: Path) -> str:
+    return SERVED_TYPES.get(path.suffix.lower(), "application/octet-stream")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
 
 from django.contrib import messages
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from studio.generations.access import get_generation_for_user
-from studio.lib.ranges import ranged_file_response
+from studio.lib.ranges import ranged_file_response, served_content_type
 from studio.sharing.access import get_live_share_link, get_share_link_for_user
 from studio.sharing.forms import ShareLinkForm
 from studio.sharing.models import ShareLink
@@ -78,7 +77,7 @@ def _serve(request: HttpRequest, field) -> HttpResponseBase:
     if not field or not Path(field.path).exists():
         raise Http404
     path = Path(field.path)
-    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    content_type = served_content_type(path)
     return _public(ranged_file_response(request, path, content_type))
 
 

@@ -89,3 +89,25 @@ def test_a_frame_over_the_size_limit_is_refused(client, alice, alice_project, se
     response = _generate(client, alice_project, start_frame=image_file("big.png"))
     assert "the limit is 10 MB" in str(response.context["form"].errors["start_frame"])
     assert not Generation.objects.exists()
+
+
+def test_a_stored_file_of_another_type_is_served_as_bytes_never_rendered(client, team):
+    """Frames stored before names were normalised may end in .pdf or .eps: never render them."""
+    from django.core.files.base import ContentFile
+
+    from studio.sharing.models import ShareLink
+    from tests.conftest import finished_generation
+
+    generation = finished_generation(team["workspace"], team["project"], team["editor"])
+    generation.start_frame.save("evil.pdf", ContentFile(b"%PDF-1.4 a polyglot"), save=False)
+    generation.poster.save("evil.html", ContentFile(b"<h1>hi</h1>"), save=True)
+    link = ShareLink.objects.create(generation=generation, created_by=team["editor"])
+    client.force_login(team["viewer"])
+    for url in (
+        reverse("generations:frame", args=[generation.code, "start"]),
+        reverse("generations:poster", args=[generation.code]),
+        reverse("sharing:poster", args=[link.token]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["Content-Type"] == "application/octet-stream", url
