@@ -17,6 +17,8 @@ from studio.usage.report import GROUPS, Report, build_report
 from studio.usage.status import system_status
 
 CHART_DATE_FORMATS = {"day": "%m-%d", "week": "%m-%d", "month": "%Y-%m"}
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _report(form: UsageFilterForm) -> Report | None:
@@ -32,6 +34,11 @@ def _percent(value: float | None) -> str:
 
 def _seconds(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
+
+
+def _text_cell(value: str) -> str:
+    """A name people chose (workspace, project, user), quoted so a spreadsheet shows it as text."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 @staff_member_required
@@ -83,7 +90,7 @@ def usage_review_csv(request: HttpRequest) -> HttpResponse:
         writer.writerow(
             [
                 "" if row is report.totals else row.period.isoformat(),
-                row.label,
+                _text_cell(row.label),
                 row.generations,
                 row.succeeded,
                 row.failed,
