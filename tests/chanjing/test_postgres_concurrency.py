@@ -79,19 +79,9 @@ def fetches(workdir: Path) -> list[str]:
 @pytest.mark.parametrize("start", ["no row", "expired", "near expiry"])
 def test_racing_processes_fetch_the_token_once(transactional_db, tmp_path, start):
     if start == "expired":
-        ProviderToken.objects.create(
-            base_url="https://cj.test",
-            app_id="race",
-            token="old",
-            expires_at=timezone.now() - timedelta(hours=1),
-        )
+        seed_token("old", -timedelta(hours=1))
     elif start == "near expiry":
-        ProviderToken.objects.create(
-            base_url="https://cj.test",
-            app_id="race",
-            token="old",
-            expires_at=timezone.now() + timedelta(seconds=60),
-        )
+        seed_token("old", timedelta(seconds=60))
         # Issued a day ago: a token that lives 60 s in all is kept for half its life instead.
         ProviderToken.objects.update(updated_at=timezone.now() - timedelta(days=1))
 
@@ -104,12 +94,7 @@ def test_racing_processes_fetch_the_token_once(transactional_db, tmp_path, start
 
 
 def test_racing_processes_refresh_a_rejected_token_once(transactional_db, tmp_path):
-    ProviderToken.objects.create(
-        base_url="https://cj.test",
-        app_id="race",
-        token="stale",
-        expires_at=timezone.now() + timedelta(hours=20),
-    )
+    seed_token("stale", timedelta(hours=20))
 
     results = race("force", tmp_path)
 

@@ -13,8 +13,8 @@ from PIL import Image
 from studio.chanjing.client import ChanjingClient
 from studio.chanjing.factory import get_client
 from studio.chanjing.models import ProviderCall
-from studio.sandbox import faults
 from studio.sandbox.models import RequestLog
+from tests.sandbox.quiet import quiet_sandbox
 
 MODEL = "Doubao-Seedance-1.0-lite-i2v"
 APP_ID = "contract-app"
@@ -65,18 +65,7 @@ def sb(sandbox, settings) -> str:
     settings.CHANJING_MAX_RETRIES = 3
     settings.CHANJING_TOKEN_REFRESH_MARGIN = 300
     settings.CHANJING_FRAME_MODE = "both"
-    settings.SANDBOX_TOKEN_TTL = 3600
-    settings.SANDBOX_FILE_READY_SECONDS = 0
-    settings.SANDBOX_VIDEO_WIDTH = 64
-    settings.SANDBOX_VIDEO_FPS = 2
-    settings.SANDBOX_QPS_LIMIT = 0
-    settings.SANDBOX_FAULT_50000_RATE = 0
-    settings.SANDBOX_FAULT_502_RATE = 0
-    settings.SANDBOX_FAULT_TRUNCATED_RATE = 0
-    settings.SANDBOX_FAULT_SLOW_RATE = 0
-    settings.SANDBOX_FAULT_SLOW_SECONDS = 0
-    settings.SANDBOX_FAULT_LOST_SUBMIT_RATE = 0
-    faults.rng.seed(SEED)
+    quiet_sandbox(settings, seed=SEED)
     return sandbox
 
 

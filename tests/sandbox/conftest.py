@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from PIL import Image
 
-from studio.sandbox import faults
+from .quiet import quiet_sandbox
 
 MODEL = "Doubao-Seedance-1.0-lite-i2v"
 API = "/sandbox/open/v1"
@@ -22,21 +22,10 @@ def sandbox_settings(settings, tmp_path):
     settings.SANDBOX_APP_ID = "test-app"
     settings.SANDBOX_SECRET_KEY = "test-secret"
     settings.CHANJING_MODEL_CODE = MODEL
-    settings.SANDBOX_TOKEN_TTL = 3600
     settings.SANDBOX_QUEUED_SECONDS = 0
     settings.SANDBOX_READY_SECONDS = 0
     settings.SANDBOX_GENERATING_SECONDS = 0
-    settings.SANDBOX_FILE_READY_SECONDS = 0
-    settings.SANDBOX_QPS_LIMIT = 0
-    settings.SANDBOX_FAULT_50000_RATE = 0
-    settings.SANDBOX_FAULT_502_RATE = 0
-    settings.SANDBOX_FAULT_TRUNCATED_RATE = 0
-    settings.SANDBOX_FAULT_SLOW_RATE = 0
-    settings.SANDBOX_FAULT_SLOW_SECONDS = 0
-    settings.SANDBOX_FAULT_LOST_SUBMIT_RATE = 0
-    settings.SANDBOX_VIDEO_WIDTH = 64
-    settings.SANDBOX_VIDEO_FPS = 2
-    faults.rng.seed(1234)
+    quiet_sandbox(settings, seed=1234)
     return settings
 
 
