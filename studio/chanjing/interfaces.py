@@ -13,7 +13,7 @@ from typing import Protocol
 
 from studio.chanjing.types import CallRecord
 
-Journal = Callable[[CallRecord, dict], None]
+Journal = Callable[[CallRecord], None]
 TokenFetch = Callable[[], tuple[str, int]]
 
 

@@ -46,9 +46,12 @@ def default_process() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def record_call(record: CallRecord, context: dict) -> None:
-    """Write one ProviderCall. A journal that fails must never break the call it records."""
-    merged = {**current_context(), **(context or {})}
+def record_call(record: CallRecord) -> None:
+    """Write one ProviderCall, tagged by the enclosing `call_context`.
+
+    A journal that fails must never break the call it records.
+    """
+    context = current_context()
     try:
         with transaction.atomic():
             ProviderCall.objects.create(
@@ -60,8 +63,8 @@ def record_call(record: CallRecord, context: dict) -> None:
                 latency_ms=max(0, record.latency_ms),
                 ok=record.ok,
                 attempt=record.attempt,
-                generation_code=_as_uuid(merged.get("generation_code")),
-                process=str(merged.get("process") or default_process())[:200],
+                generation_code=_as_uuid(context.get("generation_code")),
+                process=str(context.get("process") or default_process())[:200],
             )
     except Exception:
         logger.exception(

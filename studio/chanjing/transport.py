@@ -229,7 +229,7 @@ class Transport:
         if self.journal is None:
             return
         try:
-            self.journal(record, {})
+            self.journal(record)
         except Exception:
             logger.exception("Could not journal a Chanjing call to %s", endpoint)
 

@@ -77,7 +77,7 @@ def make_client(clock, journal, token_store) -> Callable[..., ChanjingClient]:
     def make(**overrides) -> ChanjingClient:
         options = {
             "token_store": token_store,
-            "journal": lambda record, context: journal.append(record),
+            "journal": journal.append,
             "sleep": clock.sleep,
             "clock": clock,
             "rng": random.Random(7),

@@ -463,7 +463,7 @@ def test_token_and_secret_never_appear_in_errors_or_the_journal(client, rsps, to
 
 
 def test_a_failing_journal_never_breaks_the_call(make_client, tokens, rsps):
-    def broken_journal(record, context):
+    def broken_journal(record):
         raise RuntimeError("database is down")
 
     client = make_client(journal=broken_journal)

@@ -180,7 +180,7 @@ def test_client_with_the_database_store_and_journal(rsps):
 
 
 def test_record_call_without_context_names_the_process():
-    record_call(CallRecord(TASK_PATH, 200, 0, "success", "tr", 12, True, 1), {})
+    record_call(CallRecord(TASK_PATH, 200, 0, "success", "tr", 12, True, 1))
     call = ProviderCall.objects.get()
     assert call.generation_code is None and ":" in call.process and call.latency_ms == 12
 
@@ -189,9 +189,10 @@ def test_call_context_nests_and_resets():
     outer, inner = uuid.uuid4(), uuid.uuid4()
     with call_context(generation_code=outer, process="web"):
         with call_context(generation_code=inner):
-            record_call(CallRecord(TASK_PATH, 200, 0, "", "a", 1, True, 1), {})
-        record_call(CallRecord(TASK_PATH, 200, 0, "", "b", 1, True, 1), {})
-    record_call(CallRecord(TASK_PATH, 200, 0, "", "c", 1, True, 1), {"generation_code": "not-a-uuid"})
+            record_call(CallRecord(TASK_PATH, 200, 0, "", "a", 1, True, 1))
+        record_call(CallRecord(TASK_PATH, 200, 0, "", "b", 1, True, 1))
+    with call_context(generation_code="not-a-uuid"):
+        record_call(CallRecord(TASK_PATH, 200, 0, "", "c", 1, True, 1))
     rows = {call.trace_id: call for call in ProviderCall.objects.all()}
     assert rows["a"].generation_code == inner and rows["a"].process == "web"
     assert rows["b"].generation_code == outer
@@ -204,7 +205,7 @@ def test_a_failing_journal_write_is_logged_not_raised(caplog, monkeypatch):
 
     monkeypatch.setattr(ProviderCall.objects, "create", boom)
     with transaction.atomic():
-        record_call(CallRecord(TASK_PATH, 200, 0, "", "tr-x", 1, True, 1), {})
+        record_call(CallRecord(TASK_PATH, 200, 0, "", "tr-x", 1, True, 1))
         ProviderToken.objects.create(base_url=BASE, app_id="still-usable")
     assert "tr-x" in caplog.text
 
