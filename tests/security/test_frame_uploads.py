@@ -73,6 +73,8 @@ def _png_header_only(width: int, height: int) -> bytes:
     )
 
 
+# Pillow warns between MAX_IMAGE_PIXELS and twice that, and refuses to open above it.
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 @pytest.mark.parametrize("size", [(100_000, 100_000), (12_000, 12_000)])
 def test_a_decompression_bomb_is_refused_without_being_decoded(client, alice, alice_project, size):
     client.force_login(alice)
