@@ -83,7 +83,7 @@ class AuthError(ChanjingError):
 
 
 class RateLimited(ChanjingError):
-    """Code 40001 persisted through every retry; try again later, never drop the work."""
+    """Code 40001 or HTTP 429 through every retry; try again later, never drop the work."""
 
     default_retryable = True
 

@@ -21,6 +21,7 @@ from studio.chanjing.errors import (
     mentions_unknown_model,
 )
 from studio.chanjing.types import FILE_REJECTED
+from studio.chanjing.wire import CODE_BAD_REQUEST, CODE_OK, CODE_PARAM, CODE_QPS, CODE_TOKEN_INVALID
 
 MODERATION_WORDS = ("审核", "违规", "敏感")
 
@@ -69,15 +70,15 @@ def _explain_type(error: ChanjingError) -> str:
 
 
 def _explain_code(code: int, msg: str) -> str:
-    if code == 0:
+    if code == CODE_OK:
         return ""
-    if code == 400:
+    if code == CODE_BAD_REQUEST:
         return _("The video service could not read this request: %(msg)s") % {"msg": msg}
-    if code == 10400:
+    if code == CODE_TOKEN_INVALID:
         return _("The studio could not sign in to the video service. Please contact an administrator.")
-    if code == 40000:
+    if code == CODE_PARAM:
         return _("The video service refused a parameter of this request: %(msg)s") % {"msg": msg}
-    if code == 40001:
+    if code == CODE_QPS:
         return _("The video service is busy right now. We will retry automatically.")
     if mentions_unknown_model(msg):
         return _("The video service does not know the configured model. Please contact an administrator.")

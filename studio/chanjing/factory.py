@@ -35,7 +35,7 @@ def token_status() -> dict:
     row = _token_store().current()
     expires_at = row.expires_at if row is not None and row.token else None
     return {
-        "mode": "sandbox" if getattr(settings, "SANDBOX_MODE", False) else "live",
+        "mode": "sandbox" if settings.SANDBOX_MODE else "live",
         "base_url": settings.CHANJING_BASE_URL,
         "expires_at": expires_at,
         "updated_at": row.updated_at if row is not None else None,

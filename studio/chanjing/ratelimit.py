@@ -10,11 +10,6 @@ from django.db import transaction
 from studio.chanjing.models import ProviderRateSlot
 
 
-class NullRateLimiter:
-    def acquire(self) -> None:
-        return None
-
-
 class DatabaseRateLimiter:
     """Hands out call slots `1 / rate_per_second` apart, across processes and hosts.
 

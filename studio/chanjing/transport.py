@@ -84,8 +84,8 @@ class Transport:
         return self.token_store.get_token(self._fetch_token)
 
     def _fetch_token(self) -> tuple[str, int]:
-        # Runs while the token store holds its lock: one retry only, and no rate limiter, so
-        # the lock is held for a bounded, short time.
+        # Runs while the token store holds its lock (or refresh lease): one retry only, and no
+        # rate limiter, so it is held for a bounded, short time.
         data = self._call(
             "POST",
             TOKEN_PATH,

@@ -174,7 +174,7 @@ class RequestLog(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        # Used by studio.sandbox.api.over_qps_limit, which counts the rows of the last second.
+        # Used by studio.sandbox.api.over_qps_limit, which counts the rows of its window (1 s or more).
         indexes = [models.Index(fields=["created_at"], name="sandbox_log_created")]
 
     def __str__(self) -> str:

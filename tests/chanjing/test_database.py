@@ -14,7 +14,7 @@ from studio.chanjing.errors import AuthError, ServerError, TransportError
 from studio.chanjing.factory import get_client, token_status
 from studio.chanjing.journal import call_context, record_call
 from studio.chanjing.models import ProviderCall, ProviderRateSlot, ProviderToken
-from studio.chanjing.ratelimit import DatabaseRateLimiter, NullRateLimiter
+from studio.chanjing.ratelimit import DatabaseRateLimiter
 from studio.chanjing.tokens import DatabaseTokenStore
 from studio.chanjing.types import CallRecord, SubmitRequest
 
@@ -226,7 +226,6 @@ def test_the_rate_limiter_spaces_calls():
 def test_a_zero_rate_disables_the_limiter():
     sleeps: list[float] = []
     DatabaseRateLimiter(0, sleep=sleeps.append).acquire()
-    NullRateLimiter().acquire()
     assert sleeps == [] and not ProviderRateSlot.objects.exists()
 
 
