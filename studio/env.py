@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -62,7 +63,7 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     return value
 
 
-def database_from_url(url: str, base_dir) -> dict:
+def database_from_url(url: str, base_dir: Path) -> dict:
     """Turn DATABASE_URL into a DATABASES entry; an empty URL means the embedded SQLite."""
     if not url:
         return {

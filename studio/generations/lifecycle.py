@@ -16,7 +16,7 @@ import random
 import socket
 import tempfile
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -28,6 +28,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from studio.chanjing.client import ChanjingClient
 from studio.chanjing.errors import AmbiguousSubmit, AuthError, ChanjingError
 from studio.chanjing.journal import call_context
 from studio.chanjing.types import SubmitRequest, TaskInfo
@@ -50,7 +51,7 @@ def backoff_seconds(attempt: int, *, base: float = 5.0, cap: float = 600.0) -> f
     return random.uniform(ceiling / 2, ceiling)
 
 
-def poll_interval(generation: Generation, now) -> timedelta:
+def poll_interval(generation: Generation, now: datetime) -> timedelta:
     """Fresh tasks are polled often, old ones less: most finish within minutes."""
     age = (now - (generation.submitted_at or generation.created_at)).total_seconds()
     if age < 60:
@@ -141,7 +142,7 @@ def submit_request(generation: Generation) -> SubmitRequest:
     )
 
 
-def _upload_frames(generation: Generation, client, *, wait_seconds: float) -> None:
+def _upload_frames(generation: Generation, client: ChanjingClient, *, wait_seconds: float) -> None:
     for field, url_field in (("start_frame", "start_frame_url"), ("end_frame", "end_frame_url")):
         image = getattr(generation, field)
         if not image or getattr(generation, url_field):
@@ -175,7 +176,7 @@ def reconcile_window() -> timedelta:
     return timedelta(seconds=settings.SUBMIT_RECONCILE_SECONDS)
 
 
-def find_lost_task(generation: Generation, client) -> TaskInfo | None:
+def find_lost_task(generation: Generation, client: ChanjingClient) -> TaskInfo | None:
     """After an ambiguous submit, find the provider task that matches ours, if it was created.
 
     Tasks already owned by another generation are skipped, so identical prompts (takes) each
@@ -201,7 +202,7 @@ def find_lost_task(generation: Generation, client) -> TaskInfo | None:
     return None
 
 
-def submit(generation: Generation, client, *, frame_wait_seconds: float = 60) -> None:
+def submit(generation: Generation, client: ChanjingClient, *, frame_wait_seconds: float = 60) -> None:
     """Send a claimed PENDING generation to the provider and record what happened."""
     now = timezone.now()
     try:
@@ -242,7 +243,7 @@ def submit(generation: Generation, client, *, frame_wait_seconds: float = 60) ->
     _mark_submitted(generation, unique_id, now)
 
 
-def _mark_submitted(generation: Generation, unique_id: str, now) -> None:
+def _mark_submitted(generation: Generation, unique_id: str, now: datetime) -> None:
     release(
         generation,
         **_status_fields(generation, Status.SUBMITTED, "Queued"),
@@ -255,7 +256,7 @@ def _mark_submitted(generation: Generation, unique_id: str, now) -> None:
     )
 
 
-def _record_submit_error(generation: Generation, error: ChanjingError, now) -> None:
+def _record_submit_error(generation: Generation, error: ChanjingError, now: datetime) -> None:
     # A rejected token is the deployment's problem, not the generation's: keep it and retry.
     retryable = error.retryable or isinstance(error, AuthError)
     if retryable and generation.attempts + 1 < MAX_SUBMIT_ATTEMPTS:
@@ -332,7 +333,9 @@ def cancel(generation: Generation) -> bool:
 # --- Poll ----------------------------------------------------------------------------------
 
 
-def poll(generations: list[Generation], client, *, should_stop: Callable[[], bool] = lambda: False) -> dict:
+def poll(
+    generations: list[Generation], client: ChanjingClient, *, should_stop: Callable[[], bool] = lambda: False
+) -> dict:
     """Check a claimed batch (at most 50) of SUBMITTED generations with one list call.
 
     Returns counts of what changed. Stops between items when asked; unprocessed rows are
@@ -366,7 +369,7 @@ def poll(generations: list[Generation], client, *, should_stop: Callable[[], boo
     return counts
 
 
-def _poll_one(generation: Generation, task: TaskInfo | None, client) -> str:
+def _poll_one(generation: Generation, task: TaskInfo | None, client: ChanjingClient) -> str:
     now = timezone.now()
     try:
         with call_context(generation_code=generation.code):
@@ -390,7 +393,7 @@ def _poll_one(generation: Generation, task: TaskInfo | None, client) -> str:
     return "error"
 
 
-def apply_task(generation: Generation, task: TaskInfo, client) -> str:
+def apply_task(generation: Generation, task: TaskInfo, client: ChanjingClient) -> str:
     now = timezone.now()
     if task.succeeded:
         return store_video(generation, task, client)
@@ -408,7 +411,7 @@ def apply_task(generation: Generation, task: TaskInfo, client) -> str:
     return "progress"
 
 
-def store_video(generation: Generation, task: TaskInfo, client) -> str:
+def store_video(generation: Generation, task: TaskInfo, client: ChanjingClient) -> str:
     """Copy the provider's temporary video into our storage; only then is the generation done."""
     url = task.video_url
     if not url:
@@ -451,7 +454,7 @@ def store_video(generation: Generation, task: TaskInfo, client) -> str:
 # --- Stuck work ----------------------------------------------------------------------------
 
 
-def settle_stuck(generation: Generation, client) -> str:
+def settle_stuck(generation: Generation, client: ChanjingClient) -> str:
     """Reconcile a generation that made no progress for too long, then fail it with a reason."""
     now = timezone.now()
     stuck_for = now - generation.status_changed_at

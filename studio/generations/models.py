@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -82,13 +82,13 @@ class GenerationQuerySet(models.QuerySet):
     def with_related(self) -> GenerationQuerySet:
         return self.select_related("project", "workspace", "created_by")
 
-    def due_for_submit(self, now=None) -> GenerationQuerySet:
+    def due_for_submit(self, now: datetime | None = None) -> GenerationQuerySet:
         now = now or timezone.now()
         return self.filter(status=Status.PENDING, next_attempt_at__lte=now).filter(
             Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
         )
 
-    def stuck(self, now=None) -> GenerationQuerySet:
+    def stuck(self, now: datetime | None = None) -> GenerationQuerySet:
         """In flight without progress for longer than its status allows (settings.STUCK_LIMITS)."""
         now = now or timezone.now()
         limits = settings.STUCK_LIMITS
@@ -101,7 +101,7 @@ class GenerationQuerySet(models.QuerySet):
             )
         return self.filter(condition).filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
 
-    def due_for_poll(self, now=None) -> GenerationQuerySet:
+    def due_for_poll(self, now: datetime | None = None) -> GenerationQuerySet:
         now = now or timezone.now()
         return self.filter(status=Status.SUBMITTED, next_attempt_at__lte=now).filter(
             Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from studio.accounts.models import User
 
@@ -8,7 +8,7 @@ from studio.accounts.models import User
 class Command(BaseCommand):
     help = "Create the demo account (idempotent) and print how to sign in."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", default="demo")
         parser.add_argument("--password", default="seedance-demo")
 

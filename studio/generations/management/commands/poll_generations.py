@@ -12,9 +12,10 @@ import logging
 import signal
 import time
 from datetime import timedelta
+from types import FrameType
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 from django.utils import timezone
 
@@ -30,10 +31,10 @@ POLL_BATCH = 50
 class Command(BaseCommand):
     help = "Submit pending generations, poll the provider and store finished videos."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Do all due work once, then exit.")
 
-    def on_signal(self, signum, frame) -> None:
+    def on_signal(self, signum: int, frame: FrameType | None) -> None:
         log.info("poller %s: signal %s, finishing the current item", self.worker, signum)
         self.stopping = True
 
