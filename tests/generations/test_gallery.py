@@ -207,12 +207,23 @@ def test_a_gallery_page_takes_the_same_queries_for_3_or_40_videos(sign_in_as, te
 
 
 def test_empty_states_say_what_to_do_next(sign_in_as, team):
-    client = sign_in_as("viewer")
+    client = sign_in_as("editor")
     empty = client.get("/gallery/team/").content.decode()
-    assert "No finished videos in this workspace yet." in empty and 'href="/projects/"' in empty
+    assert "No finished videos in this workspace yet." in empty and "Open a project and generate one" in empty
     made(team, "something")
     no_match = client.get("/gallery/team/?q=nothing-like-this").content.decode()
     assert "No videos match these filters." in no_match and "Clear filters" in no_match
+
+
+def test_viewers_are_not_told_to_generate_what_they_cannot(sign_in_as, team):
+    team["project"].delete()
+    client = sign_in_as("viewer")
+    gallery = client.get("/gallery/team/").content.decode()
+    assert "No finished videos in this workspace yet." in gallery
+    assert "Open a project and generate one" not in gallery
+    projects = client.get("/projects/").content.decode()
+    assert "ask an owner, admin or editor of this workspace to create a project" in projects
+    assert "Create your first project with the form." not in projects
 
 
 def test_bad_filter_values_are_ignored_not_an_error(sign_in_as, team):
