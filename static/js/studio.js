@@ -190,7 +190,12 @@
   }
 
   document.addEventListener("input", function (event) {
-    if (event.target.matches && event.target.matches("textarea[data-char-count]")) updateCount(event.target);
+    if (!event.target.matches) return;
+    if (event.target.matches("textarea[data-char-count]")) updateCount(event.target);
+    if (event.target.matches('[data-generation-form] [name="prompt"], [data-generation-form] [name="prompt_name"]')) {
+      var status = document.getElementById("save-prompt-status");
+      if (status) status.textContent = ""; // "Saved" speaks of the text as it was
+    }
   });
   document.addEventListener("change", function (event) {
     var target = event.target;

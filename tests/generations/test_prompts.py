@@ -32,8 +32,22 @@ def test_save_from_the_generation_form_shows_it_in_the_library_next_to_it(sign_i
     fragment = response.content.decode()
     assert fragment.lstrip().startswith('<section id="prompt-library"')
     assert "<strong>Bamboo</strong>" in fragment and "晨雾中的竹林，镜头缓缓推进" in fragment
+    # On a phone the library is far below the button, so the answer is also said next to it.
+    assert '<p id="save-prompt-status" class="save-status" role="status"></p>' in form
+    assert '<p id="save-prompt-status" hx-swap-oob="innerHTML">Saved to the prompt library.</p>' in fragment
     saved = SavedPrompt.objects.get()
     assert (saved.project, saved.created_by) == (project, team["editor"])
+
+
+def test_saving_an_empty_prompt_from_the_form_says_why_next_to_the_button(sign_in_as, team):
+    fragment = (
+        sign_in_as("editor")
+        .post(f"/projects/{team['project'].code}/prompts/", {"prompt": " ", "prompt_name": ""}, **HTMX)
+        .content.decode()
+    )
+    status = re.search(r'<p id="save-prompt-status" hx-swap-oob="innerHTML">(.*?)</p>', fragment)[1]
+    assert status == '<span class="error">Write a prompt first.</span>'  # one reason, not every field's
+    assert not SavedPrompt.objects.exists()
 
 
 def test_without_javascript_saving_goes_back_to_the_project_with_a_message(sign_in_as, team):
