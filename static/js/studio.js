@@ -250,6 +250,11 @@
     textarea.focus();
   });
 
+  // --- Share and invitation links: one click or tap selects the whole link, ready to copy ---
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("input.copy-link")) event.target.select();
+  });
+
   document.addEventListener("DOMContentLoaded", function () { bind(document); });
   document.addEventListener("htmx:load", function (event) { bind(event.detail.elt); });
 })();
