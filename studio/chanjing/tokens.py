@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Q
@@ -13,6 +14,9 @@ from studio.chanjing.errors import TransportError
 from studio.chanjing.interfaces import TokenFetch
 from studio.chanjing.models import ProviderToken
 from studio.chanjing.wire import TOKEN_PATH
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 
 class DatabaseTokenStore:
@@ -67,7 +71,7 @@ class DatabaseTokenStore:
     def current(self) -> ProviderToken | None:
         return self._rows().first()
 
-    def _rows(self):
+    def _rows(self) -> QuerySet[ProviderToken]:
         return ProviderToken.objects.filter(base_url=self.base_url, app_id=self.app_id)
 
     def _row(self) -> ProviderToken:

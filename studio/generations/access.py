@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.http import Http404, HttpRequest
 
 from studio.generations.models import Generation, Project, SavedPrompt
@@ -15,7 +17,9 @@ def _membership(request: HttpRequest, workspace_id: int) -> Membership | None:
     return Membership.objects.filter(workspace_id=workspace_id, user_id=request.user.pk).first()
 
 
-def get_project_for_user(request: HttpRequest, code, *, write: bool = False) -> tuple[Project, Membership]:
+def get_project_for_user(
+    request: HttpRequest, code: uuid.UUID | str, *, write: bool = False
+) -> tuple[Project, Membership]:
     project = Project.objects.select_related("workspace").filter(code=code).first()
     if project is None:
         raise Http404
@@ -24,7 +28,7 @@ def get_project_for_user(request: HttpRequest, code, *, write: bool = False) -> 
 
 
 def get_generation_for_user(
-    request: HttpRequest, code, *, write: bool = False
+    request: HttpRequest, code: uuid.UUID, *, write: bool = False
 ) -> tuple[Generation, Membership]:
     generation = Generation.objects.with_related().filter(code=code).first()
     if generation is None:
@@ -34,7 +38,7 @@ def get_generation_for_user(
 
 
 def get_saved_prompt_for_user(
-    request: HttpRequest, code, *, write: bool = False
+    request: HttpRequest, code: uuid.UUID, *, write: bool = False
 ) -> tuple[SavedPrompt, Membership]:
     saved = SavedPrompt.objects.select_related("project__workspace").filter(code=code).first()
     if saved is None:

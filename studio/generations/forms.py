@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING, Literal
 
 from django import forms
 from django.conf import settings
@@ -17,6 +18,11 @@ from studio.generations.images import (
     check_frame,
 )
 from studio.generations.models import AspectRatio, Clarity, Duration, Project
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    from studio.accounts.models import User
 
 PROMPT_MAX_LENGTH = 2000
 MAX_TAKES = 4
@@ -101,7 +107,7 @@ class GenerationForm(forms.Form):
         required=False, max_length=64, widget=forms.HiddenInput, initial=new_submit_token
     )
 
-    def submission_code(self, user) -> uuid.UUID | None:
+    def submission_code(self, user: User) -> uuid.UUID | None:
         """The code of the generation this form makes; the same token always gives the same code."""
         token = self.cleaned_data.get("submit_token")
         return uuid.uuid5(SUBMIT_NAMESPACE, f"{user.pk}:{token}") if token else None
@@ -112,13 +118,14 @@ class GenerationForm(forms.Form):
             raise forms.ValidationError(_("Write a prompt first."))
         return prompt
 
-    def clean_start_frame(self):
+    # False is FileField's answer when the clear box is ticked on an optional field.
+    def clean_start_frame(self) -> UploadedFile | Literal[False] | None:
         return self._clean_frame("start")
 
-    def clean_end_frame(self):
+    def clean_end_frame(self) -> UploadedFile | Literal[False] | None:
         return self._clean_frame("end")
 
-    def _clean_frame(self, which: str):
+    def _clean_frame(self, which: str) -> UploadedFile | Literal[False] | None:
         frame = self.cleaned_data.get(f"{which}_frame")
         if frame:
             _width, _height, mime = check_frame(frame)

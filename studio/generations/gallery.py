@@ -12,8 +12,10 @@ server. Resolving it to its (created_at, id) position costs one more query on la
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q
@@ -21,6 +23,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from studio.generations.models import AspectRatio, Favorite, Generation, Status
+
+if TYPE_CHECKING:
+    from studio.accounts.models import User
+    from studio.generations.models import GenerationQuerySet
+
+ChoiceList = Sequence[tuple[str, str]]
 
 PAGE_SIZE = 24
 SEARCH_MAX_LENGTH = 200
@@ -71,7 +79,14 @@ class GalleryFilters(forms.Form):
         choices=[("newest", _("Newest first")), ("oldest", _("Oldest first"))],
     )
 
-    def __init__(self, data, *, projects, workspaces=None, creators=None):
+    def __init__(
+        self,
+        data: Mapping[str, Any],
+        *,
+        projects: ChoiceList,
+        workspaces: ChoiceList | None = None,
+        creators: ChoiceList | None = None,
+    ) -> None:
         super().__init__(data)
         self.fields["project"].choices = [("", _("All projects")), *projects]
         if workspaces is None:
@@ -93,7 +108,7 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def filtered(queryset, values: dict, user):
+def filtered(queryset: GenerationQuerySet, values: dict, user: User) -> GenerationQuerySet:
     """Apply the filter bar's values and mark each generation with the user's star."""
     starred = Favorite.objects.filter(user=user, generation=OuterRef("pk"))
     queryset = queryset.annotate(is_starred=Exists(starred)).filter(
@@ -127,7 +142,9 @@ class Page:
     is_first: bool
 
 
-def page_of(queryset, *, cursor: str | None, oldest: bool, user, size: int = PAGE_SIZE) -> Page:
+def page_of(
+    queryset: GenerationQuerySet, *, cursor: str | None, oldest: bool, user: User, size: int = PAGE_SIZE
+) -> Page:
     """One page after `cursor` (the code of the last item seen), newest or oldest first."""
     queryset = queryset.order_by(*(("created_at", "id") if oldest else ("-created_at", "-id")))
     position = _position(cursor, user)
@@ -148,7 +165,7 @@ def page_of(queryset, *, cursor: str | None, oldest: bool, user, size: int = PAG
     return Page(items=items, next_cursor=str(items[-1].code) if more else None, is_first=position is None)
 
 
-def _position(cursor: str | None, user) -> tuple[datetime, int] | None:
+def _position(cursor: str | None, user: User) -> tuple[datetime, int] | None:
     """Where a cursor points; an unknown or foreign one starts again from the top."""
     if not cursor:
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -16,7 +17,7 @@ MIN_RATIO = 0.4
 MAX_RATIO = 2.5
 
 
-def check_frame(upload) -> tuple[int, int, str]:
+def check_frame(upload: UploadedFile) -> tuple[int, int, str]:
     """Validate an uploaded frame; returns (width, height, mime type) or raises ValidationError."""
     if upload.size > settings.FRAME_MAX_BYTES:
         raise ValidationError(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from studio.generations.problems import describe
 from studio.workspaces.models import Workspace
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 
 class Project(models.Model):
@@ -74,7 +79,7 @@ def video_upload_to(instance: Generation, filename: str) -> str:
 
 
 class GenerationQuerySet(models.QuerySet):
-    def visible_to(self, user) -> GenerationQuerySet:
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> GenerationQuerySet:
         if not user.is_authenticated:
             return self.none()
         return self.filter(workspace__memberships__user=user)

@@ -7,6 +7,8 @@ The parent's stored frames are reused by name (services.create_takes), not copie
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -14,6 +16,9 @@ from studio.generations.access import get_generation_for_user
 from studio.generations.forms import GenerationForm
 from studio.generations.models import Generation
 from studio.usage.quota import QuotaExceeded
+
+if TYPE_CHECKING:
+    from studio.accounts.models import User
 
 FRAMES = (("start_frame", "keep_start_frame"), ("end_frame", "keep_end_frame"))
 
@@ -66,7 +71,7 @@ def takes_refusal(exceeded: QuotaExceeded, data: dict) -> str:
     )
 
 
-def lineage(generation: Generation, user) -> dict:
+def lineage(generation: Generation, user: User) -> dict:
     """The parent and the children of `generation` that `user` may open (remixes can cross workspaces)."""
     visible = Generation.objects.visible_to(user).with_related()
     parent = visible.filter(pk=generation.parent_id).first() if generation.parent_id else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
@@ -15,6 +16,9 @@ from studio.generations import lifecycle
 from studio.generations.models import Generation, Project, Status
 from studio.usage import quota
 
+if TYPE_CHECKING:
+    from studio.accounts.models import User
+
 log = logging.getLogger(__name__)
 
 # The web request gives the provider this long in all; past it the poller takes over.
@@ -23,7 +27,12 @@ WEB_SUBMIT_READ_TIMEOUT = 1.5
 
 
 def create_generation(
-    project: Project, user, data: dict, *, parent: Generation | None = None, code: uuid.UUID | None = None
+    project: Project,
+    user: User,
+    data: dict,
+    *,
+    parent: Generation | None = None,
+    code: uuid.UUID | None = None,
 ) -> Generation:
     """Save a new generation. Frames are uploaded files, or stored files reused from `parent`.
 
@@ -34,7 +43,7 @@ def create_generation(
 
 def create_takes(
     project: Project,
-    user,
+    user: User,
     data: dict,
     *,
     takes: int,
@@ -121,7 +130,7 @@ def token_is_fresh() -> bool:
     return expires_at is not None and expires_at - margin > timezone.now()
 
 
-def retry_generation(original: Generation, user) -> Generation:
+def retry_generation(original: Generation, user: User) -> Generation:
     """A new generation with the same prompt, parameters and frames; the original is kept."""
     data = {
         "prompt": original.prompt,

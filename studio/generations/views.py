@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
@@ -20,6 +22,7 @@ from studio.generations.remix import lineage, remix_source, takes_refusal
 from studio.generations.services import create_takes, retry_generation, try_submit_now
 from studio.usage.quota import QuotaExceeded, remaining
 from studio.workspaces.access import current_membership, require_role
+from studio.workspaces.models import Membership
 
 PAGE_SIZE = 48
 
@@ -51,7 +54,13 @@ def project_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _project_context(request: HttpRequest, project: Project, membership, form, remix=None) -> dict:
+def _project_context(
+    request: HttpRequest,
+    project: Project,
+    membership: Membership,
+    form: GenerationForm,
+    remix: Generation | None = None,
+) -> dict:
     """The project page's context; `remix` is the generation whose settings fill the form, if any."""
     generations = project.generations.with_related()[:PAGE_SIZE]
     return {
@@ -67,7 +76,7 @@ def _project_context(request: HttpRequest, project: Project, membership, form, r
 
 @login_required
 @require_GET
-def project_detail(request: HttpRequest, code) -> HttpResponse:
+def project_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     project, membership = get_project_for_user(request, code)
     context = _project_context(request, project, membership, GenerationForm())
     return render(request, "generations/project_detail.html", context)
@@ -75,7 +84,7 @@ def project_detail(request: HttpRequest, code) -> HttpResponse:
 
 @login_required
 @require_POST
-def generation_create(request: HttpRequest, code) -> HttpResponse:
+def generation_create(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     project, membership = get_project_for_user(request, code, write=True)
     form = GenerationForm(request.POST, request.FILES)
     parent, data = remix_source(request, form)  # the remixed generation, through the scoped lookup
@@ -125,7 +134,7 @@ def _repeated_submit(request: HttpRequest, project: Project) -> HttpResponse:
 
 @login_required
 @require_GET
-def generation_card(request: HttpRequest, code) -> HttpResponse:
+def generation_card(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     generation, membership = get_generation_for_user(request, code)
     context = {"generation": generation, "membership": membership}
     if generation.is_terminal:
@@ -136,7 +145,7 @@ def generation_card(request: HttpRequest, code) -> HttpResponse:
 
 @login_required
 @require_GET
-def generation_detail(request: HttpRequest, code) -> HttpResponse:
+def generation_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     generation, membership = get_generation_for_user(request, code)
     generation.is_starred = Favorite.objects.filter(user=request.user, generation=generation).exists()
     context = {"generation": generation, "membership": membership, **lineage(generation, request.user)}
@@ -145,7 +154,7 @@ def generation_detail(request: HttpRequest, code) -> HttpResponse:
 
 @login_required
 @require_POST
-def generation_retry(request: HttpRequest, code) -> HttpResponse:
+def generation_retry(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     original, membership = get_generation_for_user(request, code, write=True)
     try:
         generation = retry_generation(original, request.user)
@@ -163,7 +172,7 @@ def generation_retry(request: HttpRequest, code) -> HttpResponse:
 
 @login_required
 @require_POST
-def generation_cancel(request: HttpRequest, code) -> HttpResponse:
+def generation_cancel(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     generation, membership = get_generation_for_user(request, code, write=True)
     if not cancel(generation):
         messages.error(
@@ -178,7 +187,7 @@ def generation_cancel(request: HttpRequest, code) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
-def provider_callback(request: HttpRequest, code, signature: str) -> HttpResponse:
+def provider_callback(request: HttpRequest, code: uuid.UUID, signature: str) -> HttpResponse:
     """Chanjing's completion webhook. The payload is never trusted: it only moves the next poll up."""
     if not constant_time_compare(signature, CALLBACK_SIGNER.signature(str(code))):
         raise Http404

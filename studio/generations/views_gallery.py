@@ -9,6 +9,9 @@ link loads the same page whole.
 
 from __future__ import annotations
 
+import uuid
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +23,9 @@ from studio.generations.gallery import GalleryFilters, filtered, page_of
 from studio.generations.models import Favorite, Generation, Project
 from studio.workspaces.access import current_membership
 from studio.workspaces.models import Membership
+
+if TYPE_CHECKING:
+    from studio.generations.models import GenerationQuerySet
 
 
 @login_required
@@ -66,7 +72,9 @@ def team(request: HttpRequest) -> HttpResponse:
     return _gallery(request, queryset, filters, {"scope": "team", "membership": membership})
 
 
-def _gallery(request: HttpRequest, queryset, filters: GalleryFilters, context: dict) -> HttpResponse:
+def _gallery(
+    request: HttpRequest, queryset: GenerationQuerySet, filters: GalleryFilters, context: dict
+) -> HttpResponse:
     values = filters.values()
     page = page_of(
         filtered(queryset, values, request.user),
@@ -96,7 +104,7 @@ def _page_url(request: HttpRequest, cursor: str | None) -> str:
 
 @login_required
 @require_POST
-def star(request: HttpRequest, code) -> HttpResponse:
+def star(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     """Star (starred=1) or unstar (starred=0) a generation for me; any member may, viewers too."""
     generation, _membership = get_generation_for_user(request, code)
     if request.POST.get("starred") == "0":

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
+from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
@@ -12,7 +14,7 @@ from studio.generations.access import get_generation_for_user
 from studio.lib.ranges import ranged_file_response, served_content_type
 
 
-def _serve(request: HttpRequest, field, *, download_name: str | None = None) -> HttpResponse:
+def _serve(request: HttpRequest, field: FieldFile, *, download_name: str | None = None) -> HttpResponse:
     if not field:
         raise Http404
     path = Path(field.path)
@@ -28,7 +30,7 @@ def _serve(request: HttpRequest, field, *, download_name: str | None = None) -> 
 
 @login_required
 @require_GET
-def video(request: HttpRequest, code) -> HttpResponse:
+def video(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     generation, _membership = get_generation_for_user(request, code)
     download = f"seedance-{generation.code}.mp4" if request.GET.get("download") else None
     return _serve(request, generation.video, download_name=download)
@@ -36,14 +38,14 @@ def video(request: HttpRequest, code) -> HttpResponse:
 
 @login_required
 @require_GET
-def poster(request: HttpRequest, code) -> HttpResponse:
+def poster(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     generation, _membership = get_generation_for_user(request, code)
     return _serve(request, generation.poster)
 
 
 @login_required
 @require_GET
-def frame(request: HttpRequest, code, which: str) -> HttpResponse:
+def frame(request: HttpRequest, code: uuid.UUID, which: str) -> HttpResponse:
     generation, _membership = get_generation_for_user(request, code)
     field = {"start": generation.start_frame, "end": generation.end_frame}.get(which)
     if field is None:

@@ -6,6 +6,8 @@ a saved prompt never changes what an existing video says it was made from.
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +22,7 @@ from studio.generations.access import get_project_for_user, get_saved_prompt_for
 from studio.generations.forms import PROMPT_MAX_LENGTH, GenerationForm
 from studio.generations.models import Project, SavedPrompt
 from studio.generations.views import _project_context
+from studio.workspaces.models import Membership
 
 
 class SavedPromptForm(forms.ModelForm):
@@ -49,7 +52,7 @@ def _form_data(request: HttpRequest) -> dict:
     return {"text": text, "name": name or Truncator(text.strip()).chars(40)}
 
 
-def _library_context(project: Project, membership, form) -> dict:
+def _library_context(project: Project, membership: Membership, form: SavedPromptForm) -> dict:
     return {
         "project": project,
         "membership": membership,
@@ -60,7 +63,7 @@ def _library_context(project: Project, membership, form) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def prompt_library(request: HttpRequest, code) -> HttpResponse:
+def prompt_library(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     project, membership = get_project_for_user(request, code, write=request.method == "POST")
     form = SavedPromptForm(_form_data(request) if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -83,7 +86,7 @@ def prompt_library(request: HttpRequest, code) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def prompt_edit(request: HttpRequest, code) -> HttpResponse:
+def prompt_edit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     saved, membership = get_saved_prompt_for_user(request, code, write=True)
     form = SavedPromptForm(request.POST or None, instance=saved)
     if request.method == "POST" and form.is_valid():
@@ -97,7 +100,7 @@ def prompt_edit(request: HttpRequest, code) -> HttpResponse:
 
 @login_required
 @require_POST
-def prompt_delete(request: HttpRequest, code) -> HttpResponse:
+def prompt_delete(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     saved, _membership = get_saved_prompt_for_user(request, code, write=True)
     saved.delete()
     messages.success(request, _("Deleted “%(name)s” from the prompt library.") % {"name": saved.name})
@@ -106,7 +109,7 @@ def prompt_delete(request: HttpRequest, code) -> HttpResponse:
 
 @login_required
 @require_GET
-def prompt_use(request: HttpRequest, code) -> HttpResponse:
+def prompt_use(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     """The project's generation form with this prompt filled in (the page's script does it in place)."""
     saved, membership = get_saved_prompt_for_user(request, code, write=True)
     form = GenerationForm(initial={"prompt": saved.text})

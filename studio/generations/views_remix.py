@@ -7,6 +7,8 @@ replaced, and the new generation records the parent (studio.generations.remix).
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -14,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from studio.generations.access import get_generation_for_user, get_project_for_user
 from studio.generations.forms import GenerationForm
-from studio.generations.models import Project
+from studio.generations.models import Generation, Project
 from studio.generations.remix import remix_initial
 from studio.generations.views import _project_context
 from studio.workspaces.models import WRITE_ROLES
@@ -22,7 +24,7 @@ from studio.workspaces.models import WRITE_ROLES
 
 @login_required
 @require_GET
-def remix(request: HttpRequest, code) -> HttpResponse:
+def remix(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     source, source_membership = get_generation_for_user(request, code)
     if request.GET.get("project"):
         project, membership = get_project_for_user(request, request.GET["project"], write=True)
@@ -35,7 +37,7 @@ def remix(request: HttpRequest, code) -> HttpResponse:
     return render(request, "generations/project_detail.html", context)
 
 
-def _pick_project(request: HttpRequest, source) -> HttpResponse:
+def _pick_project(request: HttpRequest, source: Generation) -> HttpResponse:
     """Where the remix should go: any project in a workspace where this person may generate."""
     projects = (
         Project.objects.filter(
