@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.admin.options import BaseModelAdmin
 from django.db.models.constants import LOOKUP_SEP
+from django.http import HttpRequest
 
 
 class HideSecretFieldsAdmin(BaseModelAdmin):
@@ -15,7 +16,7 @@ class HideSecretFieldsAdmin(BaseModelAdmin):
 
     secret_fields: tuple[str, ...] = ("token",)
 
-    def lookup_allowed(self, lookup: str, value: str, request=None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         if lookup.split(LOOKUP_SEP, 1)[0] in self.secret_fields:
             return False
         return super().lookup_allowed(lookup, value, request)

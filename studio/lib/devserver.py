@@ -26,5 +26,7 @@ class QuietUnderscoreHeadersRequestHandler(UnderscoreHeadersRequestHandler):
 
 
 class UnderscoreHeadersWSGIServer(WSGIServer):
-    def __init__(self, server_address, handler_class, *args, **kwargs) -> None:
+    def __init__(
+        self, server_address: tuple[str, int], handler_class: type[WSGIRequestHandler], *args, **kwargs
+    ) -> None:
         super().__init__(server_address, UnderscoreHeadersRequestHandler, *args, **kwargs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.http import Http404, HttpRequest
 
 from studio.sharing.models import ShareLink
@@ -10,7 +12,7 @@ from studio.workspaces.models import Membership
 
 
 def get_share_link_for_user(
-    request: HttpRequest, code, *, write: bool = False
+    request: HttpRequest, code: uuid.UUID, *, write: bool = False
 ) -> tuple[ShareLink, Membership]:
     link = ShareLink.objects.select_related("generation__workspace").filter(code=code).first()
     if link is None:

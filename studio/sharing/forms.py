@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -20,6 +20,6 @@ class ShareLinkForm(forms.Form):
     )
     hide_prompt = forms.BooleanField(label=_("Hide the prompt"), required=False)
 
-    def expires_at(self):
+    def expires_at(self) -> datetime | None:
         days = self.cleaned_data["expires_in"]
         return timezone.now() + timedelta(days=days) if days else None

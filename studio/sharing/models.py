@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -19,7 +20,7 @@ def new_token() -> str:
 
 
 class ShareLinkQuerySet(models.QuerySet):
-    def live(self, now=None) -> ShareLinkQuerySet:
+    def live(self, now: datetime | None = None) -> ShareLinkQuerySet:
         now = now or timezone.now()
         return self.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -25,7 +27,7 @@ PUBLIC_HEADERS = {"X-Robots-Tag": "noindex", "Cache-Control": "no-store", "Refer
 
 @login_required
 @require_POST
-def create(request: HttpRequest, code) -> HttpResponse:
+def create(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     generation, _membership = get_generation_for_user(request, code, write=True)
     form = ShareLinkForm(request.POST)
     if not generation.has_video:
@@ -45,7 +47,7 @@ def create(request: HttpRequest, code) -> HttpResponse:
 
 @login_required
 @require_POST
-def revoke(request: HttpRequest, code) -> HttpResponse:
+def revoke(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     link, _membership = get_share_link_for_user(request, code, write=True)
     link.revoke()
     messages.success(request, _("Share link revoked: the page and its video are gone."))
@@ -73,7 +75,7 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
     return _public(render(request, "sharing/page.html", context))
 
 
-def _serve(request: HttpRequest, field) -> HttpResponseBase:
+def _serve(request: HttpRequest, field: FieldFile) -> HttpResponseBase:
     if not field or not Path(field.path).exists():
         raise Http404
     path = Path(field.path)

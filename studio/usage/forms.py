@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,7 +28,7 @@ class UsageFilterForm(forms.Form):
     )
 
     @classmethod
-    def from_query(cls, query) -> UsageFilterForm:
+    def from_query(cls, query: QueryDict) -> UsageFilterForm:
         start, end = default_range()
         data = {"start": start.isoformat(), "end": end.isoformat(), "period": "day", "group": "workspace"}
         data.update({key: value for key, value in query.items() if key in data and value})

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q, Sum
@@ -23,6 +24,9 @@ from studio.generations.models import Generation
 from studio.usage.ledger import HOLDS_SECONDS
 from studio.usage.models import WorkspaceQuota
 from studio.workspaces.models import Workspace
+
+if TYPE_CHECKING:
+    from studio.accounts.models import User
 
 
 class QuotaExceeded(Exception):
@@ -66,7 +70,7 @@ def month_start(now: datetime | None = None) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def _status(quota: WorkspaceQuota, user) -> QuotaStatus:
+def _status(quota: WorkspaceQuota, user: User) -> QuotaStatus:
     user_id = getattr(user, "pk", None)
     totals = Generation.objects.filter(
         HOLDS_SECONDS, workspace_id=quota.workspace_id, created_at__gte=month_start()
@@ -82,7 +86,7 @@ def _status(quota: WorkspaceQuota, user) -> QuotaStatus:
     )
 
 
-def remaining(workspace: Workspace, user) -> QuotaStatus | None:
+def remaining(workspace: Workspace, user: User) -> QuotaStatus | None:
     """This month's allowance of `user` in `workspace`; None when the workspace has no quota."""
     quota = WorkspaceQuota.objects.filter(workspace=workspace).first()
     return None if quota is None else _status(quota, user)
@@ -100,7 +104,7 @@ def _refusal(status: QuotaStatus, seconds: int) -> str:
 
 
 @contextmanager
-def reserve(workspace: Workspace, user, seconds: int) -> Iterator[QuotaStatus | None]:
+def reserve(workspace: Workspace, user: User, seconds: int) -> Iterator[QuotaStatus | None]:
     """Open a transaction in which `seconds` (the total of every generation to be inserted) fit.
 
     Insert the generations inside the `with` block: they are committed together with the check,

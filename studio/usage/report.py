@@ -119,7 +119,7 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-def _as_date(value) -> date:
+def _as_date(value: date | datetime) -> date:
     return timezone.localtime(value).date() if isinstance(value, datetime) else value
 
 

@@ -6,15 +6,22 @@ get 403.
 
 from __future__ import annotations
 
+import uuid
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
 from studio.workspaces.models import Invitation, Membership, Workspace, personal_workspace_for
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+
 SESSION_KEY = "workspace_code"
 
 
-def membership_for(user, workspace: Workspace) -> Membership | None:
+def membership_for(user: AbstractBaseUser | AnonymousUser, workspace: Workspace) -> Membership | None:
     if not user.is_authenticated:
         return None
     return Membership.objects.filter(workspace=workspace, user=user).first()
@@ -31,7 +38,7 @@ def require_role(membership: Membership | None, *, write: bool = False, manage: 
 
 
 def get_membership_for_user(
-    request: HttpRequest, code, *, write: bool = False, manage: bool = False
+    request: HttpRequest, code: uuid.UUID | str, *, write: bool = False, manage: bool = False
 ) -> Membership:
     membership = (
         Membership.objects.select_related("workspace")
@@ -70,7 +77,9 @@ def set_current_workspace(request: HttpRequest, workspace: Workspace) -> None:
     request.__dict__.pop("_current_membership", None)
 
 
-def get_member_for_user(request: HttpRequest, code, *, manage: bool = False) -> tuple[Membership, Membership]:
+def get_member_for_user(
+    request: HttpRequest, code: uuid.UUID, *, manage: bool = False
+) -> tuple[Membership, Membership]:
     """Another person's membership (by its public code) and the requester's own in that workspace."""
     target = Membership.objects.select_related("workspace", "user").filter(code=code).first()
     if target is None:
@@ -80,7 +89,7 @@ def get_member_for_user(request: HttpRequest, code, *, manage: bool = False) -> 
 
 
 def get_invitation_for_user(
-    request: HttpRequest, code, *, manage: bool = False
+    request: HttpRequest, code: uuid.UUID, *, manage: bool = False
 ) -> tuple[Invitation, Membership]:
     invitation = Invitation.objects.select_related("workspace").filter(code=code).first()
     if invitation is None:

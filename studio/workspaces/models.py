@@ -2,12 +2,19 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+
+    from studio.accounts.models import User
 
 
 class Role(models.TextChoices):
@@ -22,7 +29,7 @@ MANAGE_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 
 
 class WorkspaceQuerySet(models.QuerySet):
-    def for_user(self, user) -> WorkspaceQuerySet:
+    def for_user(self, user: AbstractBaseUser | AnonymousUser) -> WorkspaceQuerySet:
         if not user.is_authenticated:
             return self.none()
         return self.filter(memberships__user=user)
@@ -105,7 +112,7 @@ class Membership(models.Model):
         return owners == [self.pk]
 
 
-def personal_workspace_for(user) -> Workspace:
+def personal_workspace_for(user: User) -> Workspace:
     """Every user owns exactly one personal workspace; it is created on first need."""
     workspace = Workspace.objects.filter(is_personal=True, created_by=user).first()
     if workspace is None:
@@ -114,7 +121,7 @@ def personal_workspace_for(user) -> Workspace:
     return workspace
 
 
-def create_team_workspace(user, name: str) -> Workspace:
+def create_team_workspace(user: User, name: str) -> Workspace:
     with transaction.atomic():
         workspace = Workspace.objects.create(name=name, created_by=user)
         Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
@@ -129,7 +136,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def default_invitation_expiry():
+def default_invitation_expiry() -> datetime:
     return timezone.now() + INVITATION_LIFETIME
 
 
@@ -141,7 +148,7 @@ class InvitationState(models.TextChoices):
 
 
 class InvitationQuerySet(models.QuerySet):
-    def pending(self, now=None) -> InvitationQuerySet:
+    def pending(self, now: datetime | None = None) -> InvitationQuerySet:
         return self.filter(
             accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now or timezone.now()
         )
@@ -183,10 +190,10 @@ class Invitation(models.Model):
             return InvitationState.EXPIRED
         return InvitationState.PENDING
 
-    def is_meant_for(self, user) -> bool:
+    def is_meant_for(self, user: User) -> bool:
         return not self.email or self.email.casefold() == (user.email or "").casefold()
 
-    def accept(self, user) -> Membership | None:
+    def accept(self, user: User) -> Membership | None:
         """Join the workspace; None when the invitation stopped being pending meanwhile.
 
         Someone who is already a member keeps their role: an invitation never demotes.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -23,7 +25,13 @@ from studio.workspaces.access import (
     set_current_workspace,
 )
 from studio.workspaces.forms import InvitationForm, RoleForm, WorkspaceForm
-from studio.workspaces.models import Invitation, InvitationState, LastOwnerError, create_team_workspace
+from studio.workspaces.models import (
+    Invitation,
+    InvitationState,
+    LastOwnerError,
+    Membership,
+    create_team_workspace,
+)
 
 
 @login_required
@@ -56,12 +64,19 @@ def create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def members(request: HttpRequest, code) -> HttpResponse:
+def members(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     membership = get_membership_for_user(request, code)
     return _members_page(request, membership)
 
 
-def _members_page(request: HttpRequest, membership, *, invite_form=None, rename_form=None, status=200):
+def _members_page(
+    request: HttpRequest,
+    membership: Membership,
+    *,
+    invite_form: InvitationForm | None = None,
+    rename_form: WorkspaceForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     workspace = membership.workspace
     members = list(workspace.memberships.select_related("user").order_by("user__username"))
     for member in members:
@@ -81,7 +96,7 @@ def _members_page(request: HttpRequest, membership, *, invite_form=None, rename_
 
 @login_required
 @require_POST
-def rename(request: HttpRequest, code) -> HttpResponse:
+def rename(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     membership = get_membership_for_user(request, code, manage=True)
     form = WorkspaceForm(request.POST, instance=membership.workspace)
     if not form.is_valid():
@@ -93,7 +108,7 @@ def rename(request: HttpRequest, code) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_role(request: HttpRequest, code) -> HttpResponse:
+def member_role(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     target, actor = get_member_for_user(request, code, manage=True)
     form = RoleForm(request.POST, actor=actor)
     if not form.is_valid() or not actor.may_manage(target, form.cleaned_data["role"]):
@@ -112,7 +127,7 @@ def member_role(request: HttpRequest, code) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, code) -> HttpResponse:
+def member_remove(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     target, actor = get_member_for_user(request, code, manage=True)
     if not actor.may_manage(target):
         raise PermissionDenied
@@ -129,7 +144,7 @@ def member_remove(request: HttpRequest, code) -> HttpResponse:
 
 @login_required
 @require_POST
-def leave(request: HttpRequest, code) -> HttpResponse:
+def leave(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     membership = get_membership_for_user(request, code)
     try:
         membership.end()
@@ -142,7 +157,7 @@ def leave(request: HttpRequest, code) -> HttpResponse:
 
 @login_required
 @require_POST
-def invite(request: HttpRequest, code) -> HttpResponse:
+def invite(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     membership = get_membership_for_user(request, code, manage=True)
     if membership.workspace.is_personal:
         raise PermissionDenied  # a personal workspace stays personal; create a team to work together
@@ -187,7 +202,7 @@ def _send_invitation(request: HttpRequest, invitation: Invitation, link: str) ->
 
 @login_required
 @require_POST
-def invitation_revoke(request: HttpRequest, code) -> HttpResponse:
+def invitation_revoke(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     invitation, _membership = get_invitation_for_user(request, code, manage=True)
     invitation.revoke()
     messages.success(request, _("Invitation revoked: its link no longer works."))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import template
 
+from studio.generations.models import Generation
 from studio.sharing.forms import ShareLinkForm
 from studio.sharing.models import ShareLink
 
@@ -9,7 +10,7 @@ register = template.Library()
 
 
 @register.simple_tag
-def share_panel(generation) -> dict:
+def share_panel(generation: Generation) -> dict:
     """The live links and a blank form for a generation the calling view has already authorised."""
     links = list(ShareLink.objects.live().filter(generation=generation))
     return {"links": links, "form": ShareLinkForm(initial={"expires_in": 7})}
