@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from studio.generations.access import get_generation_for_user
 from studio.generations.forms import GenerationForm
 from studio.generations.models import Generation
-from studio.usage.quota import QuotaExceeded
+from studio.usage.quota import QuotaExceeded, refusal
 
 if TYPE_CHECKING:
     from studio.accounts.models import User
@@ -59,16 +59,7 @@ def remix_source(request: HttpRequest, form: GenerationForm) -> tuple[Generation
 
 def takes_refusal(exceeded: QuotaExceeded, data: dict) -> str:
     """The quota's refusal, saying how the takes add up when there are several."""
-    takes = data.get("takes") or 1
-    if takes == 1:
-        return exceeded.message
-    return " ".join(
-        [
-            exceeded.message,
-            _("%(takes)s takes of %(duration)s s need %(total)s s; choose fewer takes or a shorter video.")
-            % {"takes": takes, "duration": data["duration"], "total": exceeded.seconds},
-        ]
-    )
+    return refusal(exceeded.status, exceeded.seconds, takes=data.get("takes") or 1)
 
 
 def lineage(generation: Generation, user: User) -> dict:

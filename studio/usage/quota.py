@@ -92,15 +92,39 @@ def remaining(workspace: Workspace, user: User) -> QuotaStatus | None:
     return None if quota is None else _status(quota, user)
 
 
-def _refusal(status: QuotaStatus, seconds: int) -> str:
-    if status.member_left is not None and status.member_left < status.workspace_left:
-        return _(
+def refusal(status: QuotaStatus, seconds: int, *, takes: int = 1) -> str:
+    """Why `seconds` do not fit, said once: the allowance that runs out first and what is needed.
+
+    With several `takes` (of one duration, sharing the `seconds`) it says how they add up
+    instead of calling them one generation.
+    """
+    by_member = status.member_left is not None and status.member_left < status.workspace_left
+    values = {
+        "left": status.member_left if by_member else status.workspace_left,
+        "needed": seconds,
+        "takes": takes,
+        "duration": seconds // takes,
+    }
+    if by_member and takes > 1:
+        message = _(
+            "You have %(left)s s of video left in this workspace this month; "
+            "%(takes)s takes of %(duration)s s need %(needed)s s."
+        )
+    elif by_member:
+        message = _(
             "You have %(left)s s of video left in this workspace this month; "
             "this generation needs %(needed)s s."
-        ) % {"left": status.member_left, "needed": seconds}
-    return _(
-        "This workspace has %(left)s s of video left this month; this generation needs %(needed)s s."
-    ) % {"left": status.workspace_left, "needed": seconds}
+        )
+    elif takes > 1:
+        message = _(
+            "This workspace has %(left)s s of video left this month; "
+            "%(takes)s takes of %(duration)s s need %(needed)s s."
+        )
+    else:
+        message = _(
+            "This workspace has %(left)s s of video left this month; this generation needs %(needed)s s."
+        )
+    return message % values
 
 
 @contextmanager
@@ -117,5 +141,5 @@ def reserve(workspace: Workspace, user: User, seconds: int) -> Iterator[QuotaSta
             return
         status = _status(quota, user)
         if seconds > status.remaining:
-            raise QuotaExceeded(_refusal(status, seconds), status, seconds)
+            raise QuotaExceeded(refusal(status, seconds), status, seconds)
         yield status

@@ -90,13 +90,31 @@ def test_takes_are_reserved_together_and_refused_together(sign_in_as, team):
     client = sign_in_as("editor")
     response = client.post(f"/projects/{project.code}/generate", form_data(client, project, takes="4"))
     page = response.content.decode()
-    assert "This workspace has 15 s of video left this month; this generation needs 20 s." in page
-    assert "4 takes of 5 s need 20 s; choose fewer takes or a shorter video." in page
+    assert "This workspace has 15 s of video left this month; 4 takes of 5 s need 20 s." in page
+    assert "this generation needs" not in page  # said once, for the takes, not twice
     assert not Generation.objects.exists()  # none of the four, not the first three
 
     client.post(f"/projects/{project.code}/generate", form_data(client, project, takes="3"))
     assert Generation.objects.count() == 3
     assert "0 s of video left this month." in client.get(f"/projects/{project.code}/").content.decode()
+
+
+def test_takes_refused_by_the_member_allowance_say_so_once_in_english_and_chinese(sign_in_as, team):
+    WorkspaceQuota.objects.create(
+        workspace=team["workspace"], monthly_seconds=100, per_member_monthly_seconds=10
+    )
+    project = team["project"]
+    client = sign_in_as("editor")
+    page = client.post(f"/projects/{project.code}/generate", form_data(client, project)).content.decode()
+    assert "You have 10 s of video left in this workspace this month; 3 takes of 5 s need 15 s." in page
+    assert "this generation needs" not in page
+
+    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9"}
+    page = client.post(
+        f"/projects/{project.code}/generate", form_data(client, project), **zh
+    ).content.decode()
+    assert "本月你在此工作区还可生成 10 秒视频，而 3 个 5 秒的版本共需 15 秒。" in page
+    assert not Generation.objects.exists()
 
 
 def test_more_than_four_takes_is_refused(sign_in_as, team):
