@@ -15,6 +15,7 @@ from studio.accounts.models import User
 from studio.generations.models import Project
 from studio.lib.devserver import QuietUnderscoreHeadersRequestHandler
 from studio.workspaces.models import Membership, Role, Workspace, personal_workspace_for
+from tests.sandbox.quiet import quiet_sandbox
 
 PASSWORD = "a-Strong-pass-123"
 
@@ -59,12 +60,11 @@ def _no_lingering_connections(django_db_setup, django_db_blocker):
 @pytest.fixture
 def sandbox(live_server, settings):
     """The sandbox provider on a live server, fast and tiny: the client talks to it over HTTP."""
+    quiet_sandbox(settings, seed=0)
     settings.CHANJING_BASE_URL = f"{live_server.url}/sandbox"
     settings.SANDBOX_QUEUED_SECONDS = 0
     settings.SANDBOX_READY_SECONDS = 0
     settings.SANDBOX_GENERATING_SECONDS = 0
-    settings.SANDBOX_VIDEO_WIDTH = 96
-    settings.SANDBOX_VIDEO_FPS = 4
     settings.CHANJING_RATE_LIMIT = 0
     return settings.CHANJING_BASE_URL
 

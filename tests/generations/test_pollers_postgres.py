@@ -105,8 +105,6 @@ def make_generations(user, project, count: int) -> None:
 
 @pytest.fixture
 def faulty_sandbox(sandbox, settings):
-    settings.SANDBOX_VIDEO_WIDTH = 64
-    settings.SANDBOX_VIDEO_FPS = 2
     settings.SANDBOX_FAULT_50000_RATE = 0.05
     settings.SANDBOX_FAULT_502_RATE = 0.03
     settings.SANDBOX_FAULT_TRUNCATED_RATE = 0.03
@@ -145,8 +143,6 @@ def test_many_pollers_finish_every_generation_exactly_once(
 
 
 def test_a_poller_killed_mid_batch_is_taken_over(alice, alice_project, sandbox, settings):
-    settings.SANDBOX_VIDEO_WIDTH = 64
-    settings.SANDBOX_VIDEO_FPS = 2
     settings.SANDBOX_FAULT_SLOW_RATE = 0.2
     settings.SANDBOX_FAULT_SLOW_SECONDS = 1.0
     make_generations(alice, alice_project, 40)
