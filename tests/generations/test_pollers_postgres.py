@@ -170,6 +170,14 @@ def test_sigterm_finishes_the_current_item_and_exits_cleanly(alice, alice_projec
     deadline = time.monotonic() + 30
     while not WorkerHeartbeat.objects.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
+    # The poller names its connection, so pg_stat_activity shows which worker holds what.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT application_name FROM pg_stat_activity WHERE datname = current_database() "
+            "AND application_name LIKE 'poller %%'"
+        )
+        names = [row[0] for row in cursor.fetchall()]
+    assert names == [f"poller {WorkerHeartbeat.objects.get().name}"]
     poller.send_signal(signal.SIGTERM)
     assert poller.wait(timeout=30) == 0
     output = poller.stdout.read().decode()
