@@ -93,6 +93,7 @@ SANDBOX_MEDIA_ROOT = Path(env_str("SANDBOX_MEDIA_ROOT", str(BASE_DIR / "var" / "
 POLLER_SLEEP_SECONDS = env_float("POLLER_SLEEP_SECONDS", 2.0)
 POLLER_LEASE_SECONDS = env_int("POLLER_LEASE_SECONDS", 120)
 VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 500 * 1024 * 1024)
+VIDEO_DOWNLOAD_MAX_SECONDS = env_int("VIDEO_DOWNLOAD_MAX_SECONDS", 600)
 # After a submit whose answer was lost, look for the task this long before sending again.
 SUBMIT_RECONCILE_SECONDS = env_int("SUBMIT_RECONCILE_SECONDS", 120)
 # Seconds of no progress after which a generation is reconciled and then failed.

@@ -225,11 +225,15 @@ class ChanjingClient(Transport):
                 )
             self.sleep(poll_interval)
 
-    def download(self, url: str, dest_file: IO[bytes], *, max_bytes: int) -> tuple[int, str, str]:
+    def download(
+        self, url: str, dest_file: IO[bytes], *, max_bytes: int, max_seconds: float | None = None
+    ) -> tuple[int, str, str]:
         """Stream `url` into `dest_file`; return (size, sha256 hex, content type).
 
         Sends no token: output URLs live on other hosts. Not retried here, because the
         destination already holds part of the file; the caller retries with a fresh file.
+        `max_seconds` bounds the whole transfer: the read timeout alone lets a server that
+        trickles bytes hold a worker for ever.
         """
         started = self.clock()
         digest = hashlib.sha256()
@@ -255,6 +259,13 @@ class ChanjingClient(Transport):
                     size += len(chunk)
                     if size > max_bytes:
                         raise _too_big(size, max_bytes, status)
+                    if max_seconds is not None and self.clock() - started > max_seconds:
+                        raise TransportError(
+                            f"The video download took longer than {max_seconds:g} s.",
+                            http_status=status,
+                            endpoint=DOWNLOAD_ENDPOINT,
+                            retryable=True,
+                        )
                     digest.update(chunk)
                     dest_file.write(chunk)
                 encoded = response.headers.get("Content-Encoding", "identity") != "identity"

@@ -423,7 +423,12 @@ def store_video(generation: Generation, task: TaskInfo, client: ChanjingClient) 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "video.mp4"
         with path.open("wb") as handle:
-            size, sha256, content_type = client.download(url, handle, max_bytes=settings.VIDEO_MAX_BYTES)
+            size, sha256, content_type = client.download(
+                url,
+                handle,
+                max_bytes=settings.VIDEO_MAX_BYTES,
+                max_seconds=settings.VIDEO_DOWNLOAD_MAX_SECONDS,
+            )
         try:
             if content_type and not content_type.startswith(("video/", "application/octet-stream")):
                 raise NotAVideo(f"content type {content_type}")

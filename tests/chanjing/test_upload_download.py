@@ -11,7 +11,7 @@ from studio.chanjing.client import FILE_DETAIL_PATH, UPLOAD_URL_PATH
 from studio.chanjing.errors import TransportError, UploadRejected, UploadTimeout
 from studio.chanjing.types import UploadTicket
 
-from .conftest import BASE, envelope
+from .conftest import BASE, FakeClock, envelope
 
 SIGN_URL = "https://oss.test/bucket/a.png?Signature=SIGNED-SECRET&Expires=1"
 FULL_PATH = "https://res.test/a.png"
@@ -172,3 +172,21 @@ def test_download_transport_error(client, rsps, journal):
         client.download("https://cdn.test/v.mp4?sig=SECRETSIG", io.BytesIO(), max_bytes=10**6)
     assert caught.value.retryable
     assert "SECRETSIG" not in json.dumps([str(caught.value), [repr(record) for record in journal]])
+
+
+class TickingClock(FakeClock):
+    """Every look at the clock finds a minute gone: a server that trickles bytes."""
+
+    def __call__(self) -> float:
+        self.now += 60
+        return self.now
+
+
+def test_download_gives_up_when_the_whole_transfer_is_too_slow(make_client, tokens, rsps):
+    client = make_client(clock=TickingClock())
+    rsps.get("https://cdn.test/v.mp4", body=VIDEO * 100, content_type="video/mp4")
+    out = io.BytesIO()
+    with pytest.raises(TransportError, match="longer than 120 s") as caught:
+        client.download("https://cdn.test/v.mp4", out, max_bytes=10**8, max_seconds=120)
+    assert caught.value.retryable
+    assert len(out.getvalue()) < len(VIDEO * 100)
