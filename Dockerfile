@@ -20,7 +20,7 @@ COPY studio ./studio
 RUN pip install --no-cache-dir .
 COPY . .
 # collectstatic needs settings that import; these throwaway values never reach a running container.
-RUN SECRET_KEY=build-only CHANJING_APP_ID=build CHANJING_SECRET_KEY=build \
+RUN SECRET_KEY=build-only ALLOWED_HOSTS=build CHANJING_APP_ID=build CHANJING_SECRET_KEY=build \
     python manage.py collectstatic --noinput
 
 USER studio

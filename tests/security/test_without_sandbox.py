@@ -82,3 +82,21 @@ def test_production_refuses_the_sandbox(tmp_path):
     )
     assert result.returncode != 0
     assert "The sandbox provider cannot run in production" in result.stderr
+
+
+def test_production_requires_allowed_hosts(tmp_path):
+    env = {
+        **os.environ,
+        "STUDIO_ENV": "production",
+        "SECRET_KEY": "x" * 60,
+        "CHANJING_APP_ID": "app",
+        "CHANJING_SECRET_KEY": "secret",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    for name in ("ALLOWED_HOSTS", "DEBUG"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS is required when STUDIO_ENV=production" in result.stderr
