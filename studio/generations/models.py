@@ -289,6 +289,9 @@ class SavedPrompt(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="saved_prompt_unique_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name

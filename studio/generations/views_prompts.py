@@ -38,6 +38,15 @@ class SavedPromptForm(forms.ModelForm):
         fields = ["name", "text"]
         labels = {"name": gettext_lazy("Name")}
 
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        clash = SavedPrompt.objects.filter(project_id=self.instance.project_id, name__iexact=name)
+        if clash.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(
+                _("This project already has a prompt named “%(name)s”. Choose another name.") % {"name": name}
+            )
+        return name
+
     def clean_text(self) -> str:
         text = self.cleaned_data["text"].strip()
         if not text:
@@ -65,7 +74,9 @@ def _library_context(project: Project, membership: Membership, form: SavedPrompt
 @require_http_methods(["GET", "POST"])
 def prompt_library(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     project, membership = get_project_for_user(request, code, write=request.method == "POST")
-    form = SavedPromptForm(_form_data(request) if request.method == "POST" else None)
+    form = SavedPromptForm(
+        _form_data(request) if request.method == "POST" else None, instance=SavedPrompt(project=project)
+    )
     if request.method == "POST" and form.is_valid():
         saved = form.save(commit=False)
         saved.project = project

@@ -129,3 +129,18 @@ def test_viewers_read_the_library_but_cannot_change_it(sign_in_as, team):
     assert client.post(f"/prompts/{saved.code}/delete").status_code == 403
     assert SavedPrompt.objects.get().text == "a red kite"
     assert sign_in_as("outsider").get(f"/projects/{team['project'].code}/prompts/").status_code == 404
+
+
+def test_a_name_already_in_the_library_is_refused_with_a_reason(sign_in_as, team):
+    client = sign_in_as("editor")
+    url = f"/projects/{team['project'].code}/prompts/"
+    client.post(url, {"name": "Rainy street", "text": "雨夜街头,霓虹倒影"})
+    response = client.post(url, {"prompt": "another take", "prompt_name": "rainy street"}, **HTMX)
+    assert "already has a prompt named “rainy street”" in response.content.decode()
+    assert SavedPrompt.objects.count() == 1
+    # Renaming another prompt onto the same name is refused too; keeping its own name is fine.
+    other = SavedPrompt.objects.create(project=team["project"], name="Dunes", text="kite above the dunes")
+    clash = client.post(f"/prompts/{other.code}/edit", {"name": "Rainy street", "text": other.text})
+    assert "already has a prompt named" in clash.content.decode()
+    same = client.post(f"/prompts/{other.code}/edit", {"name": "Dunes", "text": "a red kite above the dunes"})
+    assert same.status_code == 302
