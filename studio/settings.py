@@ -36,7 +36,9 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 if PRODUCTION and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("ALLOWED_HOSTS is required when STUDIO_ENV=production (e.g. studio.example.com)")
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS is required when STUDIO_ENV=production (e.g. studio.example.com)"
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # --- Chanjing and the sandbox -------------------------------------------------------------

@@ -66,6 +66,8 @@ def create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def members(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     membership = get_membership_for_user(request, code)
+    # Opening a workspace's page makes it the current one, so the header never disagrees.
+    set_current_workspace(request, membership.workspace)
     return _members_page(request, membership)
 
 

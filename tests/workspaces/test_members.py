@@ -43,6 +43,14 @@ def test_the_members_page_lists_roles_and_only_managers_see_the_controls(client,
     )  # admins leave owners be
 
 
+def test_opening_a_workspaces_members_page_makes_it_the_current_workspace(client, team):
+    client.force_login(team["editor"])
+    assert "Team project" not in client.get("/projects/").content.decode()  # personal workspace
+    client.get(f"/workspaces/{team['workspace'].code}/")
+    assert client.session[SESSION_KEY] == str(team["workspace"].code)
+    assert "Team project" in client.get("/projects/").content.decode()
+
+
 def test_owners_change_roles(client, team):
     client.force_login(team["owner"])
     client.post(f"/workspaces/members/{membership(team, 'viewer').code}/role", {"role": "admin"})
