@@ -177,7 +177,7 @@ def test_sigterm_finishes_the_current_item_and_exits_cleanly(alice, alice_projec
             "AND application_name LIKE 'poller %%'"
         )
         names = [row[0] for row in cursor.fetchall()]
-    assert names == [f"poller {WorkerHeartbeat.objects.get().name}"]
+    assert f"poller {WorkerHeartbeat.objects.get().name}" in names
     poller.send_signal(signal.SIGTERM)
     assert poller.wait(timeout=30) == 0
     output = poller.stdout.read().decode()
