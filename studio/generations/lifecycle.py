@@ -205,6 +205,7 @@ def find_lost_task(generation: Generation, client: ChanjingClient) -> TaskInfo |
 def submit(generation: Generation, client: ChanjingClient, *, frame_wait_seconds: float = 60) -> None:
     """Send a claimed PENDING generation to the provider and record what happened."""
     now = timezone.now()
+    sending = False
     try:
         with call_context(generation_code=generation.code):
             if generation.submit_uncertain_since:
@@ -225,6 +226,7 @@ def submit(generation: Generation, client: ChanjingClient, *, frame_wait_seconds
             # Recorded before sending: if we crash before the answer is written, the next worker
             # reconciles instead of sending a duplicate.
             Generation.objects.filter(pk=generation.pk).update(submit_uncertain_since=now)
+            sending = True
             unique_id = client.submit(submit_request(generation))
     except AmbiguousSubmit as error:
         log.warning("generation %s: submit answer lost (%s); will reconcile", generation.code, error.msg)
@@ -237,8 +239,11 @@ def submit(generation: Generation, client: ChanjingClient, *, frame_wait_seconds
         )
         return
     except ChanjingError as error:
-        # An explicit answer (or a connection never made): the task was not created.
-        _record_submit_error(generation, error, now)
+        # From the submit itself, an error other than AmbiguousSubmit is an explicit answer (or
+        # a connection never made): no task was created. From the task list or an upload it says
+        # nothing about an earlier submit, whose uncertainty must survive until it is reconciled.
+        uncertain_since = None if sending else generation.submit_uncertain_since
+        _record_submit_error(generation, error, now, uncertain_since=uncertain_since)
         return
     _mark_submitted(generation, unique_id, now)
 
@@ -256,15 +261,18 @@ def _mark_submitted(generation: Generation, unique_id: str, now: datetime) -> No
     )
 
 
-def _record_submit_error(generation: Generation, error: ChanjingError, now: datetime) -> None:
+def _record_submit_error(
+    generation: Generation, error: ChanjingError, now: datetime, *, uncertain_since: datetime | None
+) -> None:
     # A rejected token is the deployment's problem, not the generation's: keep it and retry.
-    retryable = error.retryable or isinstance(error, AuthError)
+    # While an earlier submit is unreconciled, failing could strand a task the provider runs.
+    retryable = error.retryable or isinstance(error, AuthError) or uncertain_since is not None
     if retryable and generation.attempts + 1 < MAX_SUBMIT_ATTEMPTS:
         log.warning("generation %s: %s; retrying later", generation.code, error)
         release(
             generation,
             **_problem_fields(**problems.from_error(error)),
-            submit_uncertain_since=None,
+            submit_uncertain_since=uncertain_since,
             attempts=generation.attempts + 1,
             next_attempt_at=now + timedelta(seconds=backoff_seconds(generation.attempts + 1)),
             trace_id=error.trace_id or generation.trace_id,

@@ -61,6 +61,31 @@ def test_a_lost_submit_answer_is_reconciled_not_resubmitted(alice, alice_project
     assert generation.video
 
 
+def test_a_failing_task_list_keeps_a_lost_submit_unreconciled_not_forgotten(
+    alice, alice_project, sandbox, settings
+):
+    get_client().access_token()
+    settings.CHANJING_MAX_RETRIES = 0
+    settings.SUBMIT_RECONCILE_SECONDS = 0
+    settings.SANDBOX_FAULT_LOST_SUBMIT_RATE = 1.0
+    generation = make_generation(alice_project, alice)
+    call_command("poll_generations", "--once")
+    assert submits() == 1
+
+    settings.SANDBOX_FAULT_LOST_SUBMIT_RATE = 0.0
+    settings.SANDBOX_FAULT_502_RATE = 1.0  # now the task list itself fails
+    run_poller(1)
+    generation.refresh_from_db()
+    assert generation.status == Status.PENDING
+    assert generation.submit_uncertain_since is not None  # still to be reconciled
+
+    settings.SANDBOX_FAULT_502_RATE = 0.0
+    run_poller()
+    generation.refresh_from_db()
+    assert generation.status == Status.SUCCEEDED
+    assert submits() == 1  # adopted, never sent twice
+
+
 def test_identical_prompts_each_adopt_their_own_task(alice, alice_project, sandbox, settings):
     settings.SANDBOX_FAULT_LOST_SUBMIT_RATE = 1.0
     first = make_generation(alice_project, alice, prompt="same words")
