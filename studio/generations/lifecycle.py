@@ -42,6 +42,7 @@ WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 RECONCILE_PAGES = 4
 MAX_SUBMIT_ATTEMPTS = 50
 MAX_DOWNLOAD_ATTEMPTS = 8
+CRASH_BACKOFF = timedelta(minutes=5)
 CALLBACK_SIGNER = Signer(salt="studio.generations.callback")
 
 
@@ -100,6 +101,17 @@ def release(generation: Generation, **fields) -> bool:
     if not updated:
         log.warning("generation %s: lease lost before the outcome was written", generation.code)
     return bool(updated)
+
+
+def postpone_after_crash(generation: Generation, doing: str) -> None:
+    """A row whose handling raised: push its next attempt forward first, then log, so one bad
+    row can neither crash-loop a worker nor stop the others. Call from an `except` block."""
+    release(
+        generation,
+        attempts=generation.attempts + 1,
+        next_attempt_at=timezone.now() + CRASH_BACKOFF,
+    )
+    log.exception("generation %s: unexpected error while %s", generation.code, doing)
 
 
 def release_all(worker: str = WORKER_NAME) -> int:
@@ -395,9 +407,7 @@ def _poll_one(generation: Generation, task: TaskInfo | None, client: ChanjingCli
             next_attempt_at=now + timedelta(seconds=backoff_seconds(generation.attempts + 1, base=10)),
         )
     except Exception:
-        # One bad row must not stop the others: push its next attempt forward, then log.
-        release(generation, next_attempt_at=now + timedelta(minutes=5), attempts=generation.attempts + 1)
-        log.exception("generation %s: unexpected error while polling", generation.code)
+        postpone_after_crash(generation, "polling")
     return "error"
 
 

@@ -104,7 +104,10 @@ class GenerationQuerySet(models.QuerySet):
                 provider_status=provider_status,
                 status_changed_at__lt=now - timedelta(seconds=limits[provider_status]),
             )
-        return self.filter(condition).filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+        # next_attempt_at too: a row whose settling raised was postponed and must not be retaken at once.
+        return self.filter(condition, next_attempt_at__lte=now).filter(
+            Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
+        )
 
     def due_for_poll(self, now: datetime | None = None) -> GenerationQuerySet:
         now = now or timezone.now()

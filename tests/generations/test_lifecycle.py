@@ -169,6 +169,31 @@ def test_a_stuck_generation_is_reconciled_then_failed_with_a_reason(alice, alice
         assert generation.problem == "在“生成中”状态停留 41 分钟后超时。"
 
 
+class RetakenInALoop(BaseException):
+    """Escapes the poller's `except Exception`, so a crash loop fails the test instead of hanging."""
+
+
+def test_a_stuck_generation_whose_settling_crashes_is_postponed_not_retaken(
+    alice, alice_project, monkeypatch
+):
+    stuck = make_generation(alice_project, alice)
+    Generation.objects.filter(pk=stuck.pk).update(status_changed_at=timezone.now() - timedelta(hours=2))
+    calls = []
+
+    def crashing_settle(generation, client):
+        calls.append(generation.pk)
+        if len(calls) > 3:
+            raise RetakenInALoop
+        raise RuntimeError("a bug in our own code")
+
+    monkeypatch.setattr(lifecycle, "settle_stuck", crashing_settle)
+    call_command("poll_generations", "--once")
+    stuck.refresh_from_db()
+    assert calls == [stuck.pk]
+    assert stuck.next_attempt_at > timezone.now() + timedelta(minutes=4)
+    assert stuck.attempts == 1 and stuck.lease_owner == ""
+
+
 def test_a_provider_error_keeps_its_message(alice, alice_project, sandbox):
     generation = make_generation(alice_project, alice, prompt="broken [error]")
     run_poller(3)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import signal
 import time
-from datetime import timedelta
 from types import FrameType
 
 from django.conf import settings
@@ -46,13 +45,7 @@ class Command(BaseCommand):
         try:
             lifecycle.submit(generation, self.client)
         except Exception:
-            # Push this row's next attempt forward first, so it cannot crash-loop the worker.
-            lifecycle.release(
-                generation,
-                attempts=generation.attempts + 1,
-                next_attempt_at=timezone.now() + timedelta(minutes=5),
-            )
-            log.exception("generation %s: unexpected error while submitting", generation.code)
+            lifecycle.postpone_after_crash(generation, "submitting")
         self.counts["submitted"] += 1
         return True
 
@@ -75,8 +68,7 @@ class Command(BaseCommand):
             if lifecycle.settle_stuck(generation, self.client) == "failed":
                 self.counts["failed"] += 1
         except Exception:
-            lifecycle.release(generation, next_attempt_at=timezone.now() + timedelta(minutes=5))
-            log.exception("generation %s: unexpected error while settling", generation.code)
+            lifecycle.postpone_after_crash(generation, "settling")
         return True
 
     def run_due_work(self) -> None:
