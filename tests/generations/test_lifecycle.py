@@ -158,8 +158,9 @@ def test_a_stuck_generation_is_reconciled_then_failed_with_a_reason(alice, alice
     run_poller(2)
     generation.refresh_from_db()
     assert generation.provider_status == "Generating"
+    # 41 minutes in Generating, and due for its next look.
     Generation.objects.filter(pk=generation.pk).update(
-        status_changed_at=timezone.now() - timedelta(minutes=41)
+        status_changed_at=timezone.now() - timedelta(minutes=41), next_attempt_at=timezone.now()
     )
     call_command("poll_generations", "--once")
     generation.refresh_from_db()
