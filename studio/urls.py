@@ -3,8 +3,13 @@ from __future__ import annotations
 from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from studio.generations.views_health import healthz
+
+admin.site.site_header = _("Seedance Studio admin")
+admin.site.site_title = _("Seedance Studio admin")
+admin.site.index_title = _("Studio administration")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -62,6 +62,14 @@ TABLE: dict[str, dict] = {
     "accounts:signup": {"args": lambda w: [], "GET": SIGNED_OUT_ONLY, "POST": SIGNED_OUT_ONLY},
     "accounts:login": {"args": lambda w: [], "GET": SIGNED_OUT_ONLY, "POST": SIGNED_OUT_ONLY},
     "accounts:logout": {"args": lambda w: [], "GET": NOT_ALLOWED_PUBLIC, "POST": REDIRECT_ALL},
+    # Theme and banner preferences are cookies: anyone may set them.
+    "accounts:theme": {
+        "args": lambda w: [],
+        "data": lambda w: {"theme": "light"},
+        "GET": NOT_ALLOWED_PUBLIC,
+        "POST": REDIRECT_ALL,
+    },
+    "accounts:hide_sandbox_banner": {"args": lambda w: [], "GET": NOT_ALLOWED_PUBLIC, "POST": REDIRECT_ALL},
     # Django's language switch: sets a cookie for anyone and goes back (a GET only goes back).
     "set_language": {
         "args": lambda w: [],
@@ -174,6 +182,42 @@ TABLE: dict[str, dict] = {
         "args": lambda w: [w.saved_prompt.code],
         "GET": (200, 200, 200, 403, 404, 302),
         "POST": NOT_ALLOWED,
+    },
+    # Delete, restore, archive and the Trash (restoring something that is not in the Trash is 404).
+    "generations:delete": {"args": lambda w: [w.generation.code], "GET": NOT_ALLOWED, "POST": WRITERS},
+    "generations:restore": {
+        "args": lambda w: [w.generation.code],
+        "GET": NOT_ALLOWED,
+        "POST": (404, 404, 404, 404, 404, 302),
+    },
+    "generations:project_delete": {
+        "args": lambda w: [w.team["project"].code],
+        "GET": NOT_ALLOWED,
+        "POST": WRITERS,
+    },
+    "generations:project_restore": {
+        "args": lambda w: [w.team["project"].code],
+        "GET": NOT_ALLOWED,
+        "POST": (404, 404, 404, 404, 404, 302),
+    },
+    "generations:project_archive": {
+        "args": lambda w: [w.team["project"].code],
+        "GET": NOT_ALLOWED,
+        "POST": WRITERS,
+    },
+    "generations:trash": {"args": lambda w: [], "GET": SIGNED_IN, "POST": NOT_ALLOWED},
+    # Several gallery videos at once: any member stars and downloads; writers delete.
+    "generations:bulk": {
+        "args": lambda w: [],
+        "data": lambda w: {"action": "delete", "g": [str(w.generation.code)]},
+        "GET": NOT_ALLOWED,
+        "POST": (302, 302, 302, 404, 404, 302),  # a viewer may delete none of them: nothing found
+    },
+    "generations:download_zip": {
+        "args": lambda w: [],
+        "data": lambda w: {"g": [str(w.generation.code)]},
+        "GET": NOT_ALLOWED,
+        "POST": (200, 200, 200, 200, 404, 302),
     },
     "generations:callback": {
         "args": lambda w: [w.generation.code, CALLBACK_SIGNER.signature(str(w.generation.code))],

@@ -27,7 +27,7 @@
   }
 
   function fieldBox(input) {
-    return input.closest(".field") || input.parentNode;
+    return input.closest(".frame-field, .field") || input.parentNode;
   }
 
   function describe(input, id, on) {
@@ -72,14 +72,15 @@
     box.classList.remove("has-error");
     setNote(input, "error", "");
     setNote(input, "warning", "");
-    var old = box.querySelector(".frame-preview");
-    if (old) old.remove();
+    box.querySelectorAll(".frame-preview, [data-remove-frame]").forEach(function (el) { el.remove(); });
+    var zone = box.querySelector(".drop-zone");
+    if (zone) zone.classList.remove("has-image");
     delete input.dataset.width;
     delete input.dataset.height;
   }
 
   function chosenRatio(form) {
-    var select = form.querySelector('[name="aspect_ratio"]');
+    var select = form.querySelector('[name="aspect_ratio"]:checked') || form.querySelector('select[name="aspect_ratio"]');
     if (!select || !/^\d+:\d+$/.test(select.value)) return null;
     var parts = select.value.split(":");
     return { label: select.value, value: parseInt(parts[0], 10) / parseInt(parts[1], 10) };
@@ -144,8 +145,79 @@
       setNote(input, "error", msg(form, "unreadable"));
     });
     img.src = url;
+    var caption = document.createElement("figcaption");
+    caption.textContent = file.name;
+    figure.appendChild(caption);
     input.insertAdjacentElement("afterend", figure);
+    var zone = dropZoneOf(input);
+    if (zone) zone.classList.add("has-image");
+    var remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "button small";
+    remove.setAttribute("data-remove-frame", input.id);
+    remove.textContent = msg(form, "remove-frame") || "×";
+    fieldBox(input).appendChild(remove);
   }
+
+  function dropZoneOf(input) {
+    return input.closest(".drop-zone");
+  }
+
+  // --- Frames: drag and drop, paste from the clipboard, or pick a file --------------------
+  function putFile(input, file) {
+    var transfer = new DataTransfer();
+    transfer.items.add(file);
+    input.files = transfer.files;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function imageFrom(list) {
+    for (var i = 0; list && i < list.length; i++) {
+      if (list[i].type && list[i].type.indexOf("image/") === 0) return list[i];
+    }
+    return null;
+  }
+
+  document.addEventListener("dragover", function (event) {
+    var zone = event.target.closest && event.target.closest("[data-drop-zone]");
+    if (!zone) return;
+    event.preventDefault();
+    zone.classList.add("is-over");
+  });
+  document.addEventListener("dragleave", function (event) {
+    var zone = event.target.closest && event.target.closest("[data-drop-zone]");
+    if (zone) zone.classList.remove("is-over");
+  });
+  document.addEventListener("drop", function (event) {
+    var zone = event.target.closest && event.target.closest("[data-drop-zone]");
+    if (!zone) return;
+    event.preventDefault();
+    zone.classList.remove("is-over");
+    var file = event.dataTransfer && (imageFrom(event.dataTransfer.files) || event.dataTransfer.files[0]);
+    if (file) putFile(zone.querySelector("input[type=file]"), file);
+  });
+  // A pasted image goes to the frame zone in focus, else the first empty one (start, then end).
+  document.addEventListener("paste", function (event) {
+    var form = document.querySelector("[data-generation-form]");
+    var file = form && event.clipboardData && imageFrom(event.clipboardData.files);
+    if (!file) return;
+    var inputs = Array.prototype.slice.call(form.querySelectorAll("input[data-frame]"));
+    var focused = document.activeElement && document.activeElement.closest && document.activeElement.closest(".frame-field");
+    var target = (focused && focused.querySelector("input[data-frame]")) ||
+      inputs.filter(function (input) { return !input.files.length; })[0] || inputs[0];
+    if (!target) return;
+    event.preventDefault();
+    putFile(target, file);
+  });
+  document.addEventListener("click", function (event) {
+    var remove = event.target.closest && event.target.closest("[data-remove-frame]");
+    if (!remove) return;
+    var input = document.getElementById(remove.getAttribute("data-remove-frame"));
+    if (!input) return;
+    input.value = "";
+    clearFrame(input);
+    input.focus();
+  });
 
   // Before a submit leaves the page: frame problems stop it, and a second submit is ignored.
   function onSubmit(event) {
@@ -253,6 +325,145 @@
   // --- Share and invitation links: one click or tap selects the whole link, ready to copy ---
   document.addEventListener("focusin", function (event) {
     if (event.target.matches && event.target.matches("input.copy-link")) event.target.select();
+  });
+
+  // --- Theme: the cookie makes the server render the right theme; the page follows at once ----
+  function setCookie(pair, days) {
+    document.cookie = pair + "; path=/; max-age=" + days * 86400 + "; samesite=lax";
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-theme-form] button[name=theme]");
+    if (!button) return;
+    event.preventDefault();
+    var theme = button.value;
+    document.documentElement.setAttribute("data-theme", theme);
+    var scheme = document.querySelector('meta[name="color-scheme"]');
+    if (scheme) scheme.setAttribute("content", theme === "light" ? "light" : theme === "system" ? "dark light" : "dark");
+    setCookie("theme=" + theme, 365);
+    try { window.localStorage.setItem("theme", theme); } catch (e) { /* private mode: the cookie is enough */ }
+    button.parentNode.querySelectorAll("button").forEach(function (b) {
+      b.setAttribute("aria-pressed", b === button ? "true" : "false");
+    });
+  });
+  // A theme remembered in this browser but not (or no longer) in its cookie.
+  try {
+    var remembered = window.localStorage.getItem("theme");
+    if (remembered && document.cookie.indexOf("theme=") === -1 && /^(dark|light|system)$/.test(remembered)) {
+      setCookie("theme=" + remembered, 365);
+      document.documentElement.setAttribute("data-theme", remembered);
+    }
+  } catch (e) { /* no storage */ }
+
+  // --- Dismissible notices (the sandbox banner) ---------------------------------------------
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-dismiss]")) return;
+    event.preventDefault();
+    setCookie(form.getAttribute("data-cookie"), 30);
+    var gone = document.querySelector(form.getAttribute("data-dismiss"));
+    if (gone) gone.remove();
+  });
+
+  // --- Copy buttons ---------------------------------------------------------------------------
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source) return;
+    var text = source.value !== undefined ? source.value : source.textContent;
+    var done = function () {
+      var label = button.lastChild;
+      var before = label.textContent;
+      label.textContent = " " + (button.getAttribute("data-msg-copied") || "Copied");
+      button.setAttribute("data-copied", "");
+      setTimeout(function () { label.textContent = before; button.removeAttribute("data-copied"); }, 2000);
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(done, function () { fallbackCopy(source, done); });
+    } else {
+      fallbackCopy(source, done);
+    }
+  });
+  function fallbackCopy(source, done) {
+    if (source.select) {
+      source.select();
+      if (document.execCommand("copy")) done();
+    }
+  }
+
+  // --- After Generate: the composer keeps everything; the new cards come into view ----------
+  document.addEventListener("generation-created", function (event) {
+    var card = document.getElementById("gen-" + (event.detail && event.detail.code));
+    var shot = card && (card.closest(".shot") || card);
+    if (!shot) return;
+    var phone = window.matchMedia && window.matchMedia("(max-width: 900px)").matches;
+    shot.scrollIntoView({ behavior: reducedMotion && reducedMotion.matches ? "auto" : "smooth", block: phone ? "start" : "nearest" });
+  });
+  document.addEventListener("input", function (event) {
+    var form = event.target.closest && event.target.closest("[data-generation-form]");
+    var status = form && document.getElementById("generate-status");
+    if (status) status.textContent = ""; // "2 videos queued" spoke of the last press
+  });
+
+  // --- Gallery: select several; the lightbox with ← → and Esc --------------------------------
+  document.addEventListener("change", function (event) {
+    if (!event.target.matches || !event.target.matches("[data-select]")) return;
+    var count = document.querySelectorAll("[data-select]:checked").length;
+    var out = document.querySelector("[data-selected-count]");
+    if (out) out.textContent = count ? fill(out.getAttribute("data-msg-some"), { n: count }) : out.getAttribute("data-msg-none");
+    var grid = document.getElementById("gallery-grid");
+    if (grid) grid.classList.toggle("is-selecting", count > 0);
+  });
+
+  var lightboxIndex = -1;
+  function lightboxItems() {
+    return Array.prototype.slice.call(document.querySelectorAll("[data-lightbox]"));
+  }
+  function showInLightbox(index) {
+    var dialog = document.getElementById("lightbox");
+    var items = lightboxItems();
+    if (!dialog || !items.length) return;
+    lightboxIndex = (index + items.length) % items.length;
+    var item = items[lightboxIndex];
+    var video = dialog.querySelector("[data-lightbox-video]");
+    video.src = item.getAttribute("data-video");
+    if (item.getAttribute("data-poster")) video.poster = item.getAttribute("data-poster");
+    else video.removeAttribute("poster");
+    dialog.querySelector("[data-lightbox-title]").textContent = item.getAttribute("data-title") || "";
+    dialog.querySelector("[data-lightbox-open]").href = item.getAttribute("href");
+    dialog.setAttribute("data-index", String(lightboxIndex));
+    if (!dialog.open) dialog.showModal();
+    var playing = video.play();
+    if (playing && playing.catch) playing.catch(function () {});
+  }
+  function closeLightbox(dialog) {
+    var video = dialog.querySelector("[data-lightbox-video]");
+    video.pause();
+    video.removeAttribute("src");
+    video.load();
+    var items = lightboxItems();
+    if (dialog.open) dialog.close();
+    if (items[lightboxIndex]) items[lightboxIndex].focus();
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-lightbox]");
+    if (link && !event.ctrlKey && !event.metaKey && !event.shiftKey && event.button === 0) {
+      event.preventDefault();
+      showInLightbox(lightboxItems().indexOf(link));
+      return;
+    }
+    var dialog = event.target.closest && event.target.closest("#lightbox");
+    if (!dialog) return;
+    if (event.target.closest("[data-lightbox-prev]")) showInLightbox(lightboxIndex - 1);
+    else if (event.target.closest("[data-lightbox-next]")) showInLightbox(lightboxIndex + 1);
+    else if (event.target.closest("[data-lightbox-close]") || event.target === dialog) closeLightbox(dialog);
+  });
+  document.addEventListener("keydown", function (event) {
+    var dialog = document.getElementById("lightbox");
+    if (!dialog || !dialog.open) return;
+    if (event.key === "ArrowRight") { event.preventDefault(); showInLightbox(lightboxIndex + 1); }
+    else if (event.key === "ArrowLeft") { event.preventDefault(); showInLightbox(lightboxIndex - 1); }
+    else if (event.key === "Escape") { event.preventDefault(); closeLightbox(dialog); }
   });
 
   document.addEventListener("DOMContentLoaded", function () { bind(document); });

@@ -15,4 +15,6 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("theme/", views.theme, name="theme"),
+    path("sandbox-banner/hide", views.hide_sandbox_banner, name="hide_sandbox_banner"),
 ]

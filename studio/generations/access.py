@@ -23,16 +23,20 @@ def _scoped(
 
 
 def get_project_for_user(
-    request: HttpRequest, code: uuid.UUID | str, *, write: bool = False
+    request: HttpRequest, code: uuid.UUID | str, *, write: bool = False, trashed: bool = False
 ) -> tuple[Project, Membership]:
-    project = Project.objects.select_related("workspace").filter(code=code).first()
+    """A live project, or (trashed=True) one waiting in the Trash; anything else is 404."""
+    projects = Project.objects.in_trash() if trashed else Project.objects.live()
+    project = projects.select_related("workspace").filter(code=code).first()
     return project, _scoped(request, project, project and project.workspace_id, write=write)
 
 
 def get_generation_for_user(
-    request: HttpRequest, code: uuid.UUID, *, write: bool = False
+    request: HttpRequest, code: uuid.UUID, *, write: bool = False, trashed: bool = False
 ) -> tuple[Generation, Membership]:
-    generation = Generation.objects.with_related().filter(code=code).first()
+    """A live generation, or (trashed=True) one waiting in the Trash; anything else is 404."""
+    generations = Generation.objects.in_trash() if trashed else Generation.objects.live()
+    generation = generations.with_related().filter(code=code).first()
     return generation, _scoped(request, generation, generation and generation.workspace_id, write=write)
 
 

@@ -17,10 +17,11 @@ from studio.generations.images import (
     MIN_SHORT_SIDE,
     check_frame,
 )
-from studio.generations.models import AspectRatio, Clarity, Duration, Project
+from studio.generations.models import AspectRatio, Clarity, Duration, Generation, Project
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
+    from django.db.models.fields.files import FieldFile
 
     from studio.accounts.models import User
 
@@ -64,14 +65,26 @@ class GenerationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": PROMPT_MAX_LENGTH, "data-char-count": ""}),
         help_text=gettext_lazy("Describe the shot in Chinese or English: subject, motion, camera, light."),
     )
+    # Segmented choices: radio buttons drawn as one row of toggles (templates/includes/segmented.html).
     aspect_ratio = forms.ChoiceField(
-        label=gettext_lazy("Aspect ratio"), choices=AspectRatio.choices, initial=AspectRatio.PORTRAIT
+        label=gettext_lazy("Aspect ratio"),
+        choices=AspectRatio.choices,
+        initial=AspectRatio.PORTRAIT,
+        widget=forms.RadioSelect,
     )
     clarity = forms.TypedChoiceField(
-        label=gettext_lazy("Clarity"), choices=Clarity.choices, coerce=int, initial=Clarity.P1080
+        label=gettext_lazy("Clarity"),
+        choices=Clarity.choices,
+        coerce=int,
+        initial=Clarity.P1080,
+        widget=forms.RadioSelect,
     )
     duration = forms.TypedChoiceField(
-        label=gettext_lazy("Duration"), choices=Duration.choices, coerce=int, initial=Duration.FIVE
+        label=gettext_lazy("Duration"),
+        choices=Duration.choices,
+        coerce=int,
+        initial=Duration.FIVE,
+        widget=forms.RadioSelect,
     )
     start_frame = forms.ImageField(
         label=gettext_lazy("Start frame"),
@@ -92,10 +105,12 @@ class GenerationForm(forms.Form):
         initial=1,
         required=False,
         empty_value=1,
+        widget=forms.RadioSelect,
         help_text=gettext_lazy("Variations of the same prompt, made side by side."),
     )
-    # Remix: the generation whose settings filled this form; its stored frames are reused
-    # unless a new file is chosen or the box is unticked (see studio.generations.remix).
+    # Remix: the generation whose settings filled this form. The view resolves it through the
+    # scoped lookup and passes it in as `parent`; its stored frames are reused unless a new file
+    # is chosen or the box is unticked.
     remix_of = forms.UUIDField(required=False, widget=forms.HiddenInput)
     keep_start_frame = forms.BooleanField(label=gettext_lazy("Use its start frame"), required=False)
     keep_end_frame = forms.BooleanField(label=gettext_lazy("Use its end frame"), required=False)
@@ -106,6 +121,20 @@ class GenerationForm(forms.Form):
     submit_token = forms.CharField(
         required=False, max_length=64, widget=forms.HiddenInput, initial=new_submit_token
     )
+
+    def __init__(self, *args, parent: Generation | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.parent = parent
+        if parent is not None and not self.is_bound:
+            self.initial |= {
+                "prompt": parent.prompt,
+                "aspect_ratio": parent.aspect_ratio,
+                "clarity": parent.clarity,
+                "duration": parent.duration,
+                "remix_of": parent.code,
+                "keep_start_frame": bool(parent.start_frame),
+                "keep_end_frame": bool(parent.end_frame),
+            }
 
     def submission_code(self, user: User) -> uuid.UUID | None:
         """The code of the generation this form makes; the same token always gives the same code."""
@@ -135,8 +164,17 @@ class GenerationForm(forms.Form):
         return frame
 
     def clean(self) -> dict:
+        """Kept frames come from the parent; then the one rule on frames: an end needs a start."""
         cleaned = super().clean()
-        has_start = cleaned.get("start_frame") or cleaned.get("keep_start_frame")  # kept: checked on remix
-        if cleaned.get("end_frame") and not has_start and "start_frame" not in self.errors:
+        for which in ("start", "end"):
+            kept = self._kept_frame(which)
+            if not cleaned.get(f"{which}_frame") and kept:
+                cleaned[f"{which}_frame"] = kept  # a FieldFile: services reuse the stored image
+        if cleaned.get("end_frame") and not cleaned.get("start_frame") and "start_frame" not in self.errors:
             self.add_error("end_frame", _("An end frame needs a start frame."))
         return cleaned
+
+    def _kept_frame(self, which: str) -> FieldFile | None:
+        if self.parent is None or not self.cleaned_data.get(f"keep_{which}_frame"):
+            return None
+        return getattr(self.parent, f"{which}_frame") or None

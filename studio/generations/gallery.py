@@ -56,6 +56,7 @@ class GalleryFilters(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
+        widget=forms.RadioSelect,
         choices=[
             ("succeeded", _("Done")),
             ("active", _("In progress")),
@@ -66,7 +67,10 @@ class GalleryFilters(forms.Form):
     )
     creator = forms.ChoiceField(label=_("Made by"), required=False)
     ratio = forms.ChoiceField(
-        label=_("Aspect ratio"), required=False, choices=[("", _("Any ratio")), *AspectRatio.choices]
+        label=_("Aspect ratio"),
+        required=False,
+        choices=[("", _("Any ratio")), *AspectRatio.choices],
+        widget=forms.RadioSelect,
     )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})

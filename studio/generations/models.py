@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +18,17 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
 
+TRASH_DAYS = 30  # a deleted project or generation can be restored from the Trash this long
+
+
+class ProjectQuerySet(models.QuerySet):
+    def live(self) -> ProjectQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+    def in_trash(self, now: datetime | None = None) -> ProjectQuerySet:
+        return self.filter(deleted_at__gte=(now or timezone.now()) - timedelta(days=TRASH_DAYS))
+
+
 class Project(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="projects")
@@ -27,6 +38,11 @@ class Project(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Archived projects leave the main list but keep working; deleted ones wait in the Trash.
+    archived_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProjectQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -86,6 +102,20 @@ class GenerationQuerySet(models.QuerySet):
 
     def with_related(self) -> GenerationQuerySet:
         return self.select_related("project", "workspace", "created_by")
+
+    def live(self) -> GenerationQuerySet:
+        """Neither it nor its project is in the Trash. The usage ledger never applies this."""
+        return self.filter(deleted_at__isnull=True, project__deleted_at__isnull=True)
+
+    def unsuperseded(self) -> GenerationQuerySet:
+        """Without the failed or cancelled attempts that were tried again: the retry takes their card."""
+        retried = Generation.objects.filter(parent=OuterRef("pk"), project=OuterRef("project"))
+        return self.exclude(Q(status__in=[Status.FAILED, Status.CANCELLED]) & Exists(retried))
+
+    def in_trash(self, now: datetime | None = None) -> GenerationQuerySet:
+        """Deleted one by one (not with a project) in the last TRASH_DAYS days."""
+        since = (now or timezone.now()) - timedelta(days=TRASH_DAYS)
+        return self.filter(deleted_at__gte=since, project__deleted_at__isnull=True)
 
     def due_for_submit(self, now: datetime | None = None) -> GenerationQuerySet:
         now = now or timezone.now()
@@ -177,6 +207,8 @@ class Generation(models.Model):
     video_bytes = models.BigIntegerField(null=True, blank=True)
     video_sha256 = models.CharField(max_length=64, blank=True)
     video_seconds = models.FloatField(null=True, blank=True)
+    # In the Trash since then; the row stays, so usage figures never change (studio.usage.ledger).
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects = GenerationQuerySet.as_manager()
 

@@ -12,7 +12,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from studio.chanjing import errors
-from studio.chanjing.explain import explain
+from studio.chanjing.explain import MODERATION_WORDS, explain
+from studio.chanjing.types import FILE_REJECTED
 
 PROVIDER = "provider"  # a ChanjingError from a call; params: its type, retryable, file_status
 TASK_FAILED = "task_failed"  # the provider's task ended in Fail or Error; raw: its err_msg
@@ -21,6 +22,7 @@ NOT_A_VIDEO = "not_a_video"
 DOWNLOAD_FAILED = "download_failed"
 STUCK_SUBMITTED = "stuck_submitted"  # params: minutes, status
 STUCK_UNSENT = "stuck_unsent"  # params: minutes
+NOT_CHARGED = "未扣费"  # "not charged", in the provider's Error message ("生成失败,未扣费,请稍后重试")
 
 
 def from_error(error: errors.ChanjingError) -> dict:
@@ -53,6 +55,8 @@ def describe(kind: str, *, code: int | None = None, raw: str = "", params: dict 
     if kind == PROVIDER:
         return explain(_rebuild(code, raw, params))
     if kind == TASK_FAILED:
+        if NOT_CHARGED in raw and not is_content_rejection(kind, raw=raw):
+            return _("The provider could not generate this video this time: you were not charged, try later.")
         return explain(msg=raw)
     if kind == NO_VIDEO:
         return _("The provider reported success but gave no video.")
@@ -71,6 +75,16 @@ def describe(kind: str, *, code: int | None = None, raw: str = "", params: dict 
             "minutes": params.get("minutes", 0)
         }
     return ""
+
+
+def is_content_rejection(kind: str, *, raw: str = "", params: dict | None = None) -> bool:
+    """Rejected by the provider's content check: the prompt or an image must change, not the timing."""
+    if kind == TASK_FAILED:
+        return any(word in raw for word in MODERATION_WORDS)
+    if kind == PROVIDER:
+        params = params or {}
+        return params.get("type") == "UploadRejected" and params.get("file_status") == FILE_REJECTED
+    return False
 
 
 def _provider_status_label(status: str) -> str:

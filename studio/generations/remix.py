@@ -1,60 +1,38 @@
 """Remix: a new generation made from another one's settings, and the lineage the player shows.
 
-The form carries the parent's public code (`remix_of`); every use of it goes through the scoped
-lookup, so a code from a workspace the person cannot see answers 404 like any other URL.
-The parent's stored frames are reused by name (services.create_takes), not copied.
+The form carries the parent's public code (`remix_of`); the view resolves it through the scoped
+lookup (remix_parent), so a code from a workspace the person cannot see answers 404 like any
+other URL, and passes it to GenerationForm, which fills in the kept frames. The parent's stored
+frames are reused by name (services.create_takes), not copied.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 
 from studio.generations.access import get_generation_for_user
-from studio.generations.forms import GenerationForm
 from studio.generations.models import Generation
 from studio.usage.quota import QuotaExceeded, refusal
 
 if TYPE_CHECKING:
     from studio.accounts.models import User
 
-FRAMES = (("start_frame", "keep_start_frame"), ("end_frame", "keep_end_frame"))
+TRAIL_LENGTH = 4
 
 
-def remix_initial(parent: Generation) -> dict:
-    """The generation form's starting values for a remix of `parent`."""
-    return {
-        "prompt": parent.prompt,
-        "aspect_ratio": parent.aspect_ratio,
-        "clarity": parent.clarity,
-        "duration": parent.duration,
-        "remix_of": parent.code,
-        "keep_start_frame": bool(parent.start_frame),
-        "keep_end_frame": bool(parent.end_frame),
-    }
+def remix_parent(request: HttpRequest) -> Generation | None:
+    """The generation a submitted form was filled from (its `remix_of`), through the scoped lookup.
 
-
-def remix_source(request: HttpRequest, form: GenerationForm) -> tuple[Generation | None, dict]:
-    """The remixed generation (if any) and the data to create from, with its kept frames filled in.
-
-    Adds an error to the form when the kept frames do not make sense (an end frame alone).
+    A malformed code is no parent at all; a code out of the person's reach is 404.
     """
-    valid = form.is_valid()
-    code = form.cleaned_data.get("remix_of")
-    parent = get_generation_for_user(request, code)[0] if code else None
-    if not valid:
-        return parent, {}
-    data = dict(form.cleaned_data)
-    if parent is None:
-        return None, data
-    for field, keep in FRAMES:
-        if not data.get(field) and data.get(keep) and getattr(parent, field):
-            data[field] = getattr(parent, field)  # a FieldFile: services reuse the stored image
-    if data.get("end_frame") and not data.get("start_frame"):
-        form.add_error("end_frame", _("An end frame needs a start frame."))
-    return parent, data
+    try:
+        code = uuid.UUID(request.POST.get("remix_of") or "")
+    except ValueError:
+        return None
+    return get_generation_for_user(request, code)[0]
 
 
 def takes_refusal(exceeded: QuotaExceeded, data: dict) -> str:
@@ -64,10 +42,23 @@ def takes_refusal(exceeded: QuotaExceeded, data: dict) -> str:
 
 def lineage(generation: Generation, user: User) -> dict:
     """The parent and the children of `generation` that `user` may open (remixes can cross workspaces)."""
-    visible = Generation.objects.visible_to(user).with_related()
-    parent = visible.filter(pk=generation.parent_id).first() if generation.parent_id else None
+    visible = Generation.objects.visible_to(user).live().with_related()
+    ancestors: list[Generation] = []
+    parent_id = generation.parent_id
+    while parent_id and len(ancestors) < TRAIL_LENGTH:  # a short trail: one query a step
+        ancestor = visible.filter(pk=parent_id).first()
+        if ancestor is None:
+            break
+        ancestors.insert(0, ancestor)
+        parent_id = ancestor.parent_id
+    parent = ancestors[-1] if ancestors else None
     children = list(visible.filter(parent=generation).order_by("created_at", "id"))
     siblings = []
     if generation.take_group:
         siblings = list(visible.filter(take_group=generation.take_group).order_by("take_index"))
-    return {"lineage_parent": parent, "lineage_children": children, "takes": siblings}
+    return {
+        "lineage_parent": parent,
+        "lineage_ancestors": ancestors,
+        "lineage_children": children,
+        "takes": siblings,
+    }

@@ -131,7 +131,11 @@ def token_is_fresh() -> bool:
 
 
 def retry_generation(original: Generation, user: User) -> Generation:
-    """A new generation with the same prompt, parameters and frames; the original is kept."""
+    """A new generation with the same prompt, parameters and frames; the original is kept.
+
+    The retry takes the original's place among its takes (same group and number), and lists hide
+    the failed original behind it (GenerationQuerySet.unsuperseded).
+    """
     data = {
         "prompt": original.prompt,
         "aspect_ratio": original.aspect_ratio,
@@ -140,4 +144,8 @@ def retry_generation(original: Generation, user: User) -> Generation:
         "start_frame": original.start_frame or None,
         "end_frame": original.end_frame or None,
     }
-    return create_generation(original.project, user, data, parent=original)
+    retry = create_generation(original.project, user, data, parent=original)
+    if original.take_group:
+        retry.take_group, retry.take_index = original.take_group, original.take_index
+        retry.save(update_fields=["take_group", "take_index"])
+    return retry

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from studio.generations import views, views_gallery, views_media, views_prompts, views_remix
+from studio.generations import views, views_gallery, views_media, views_prompts, views_remix, views_trash
 
 app_name = "generations"
 
@@ -19,6 +19,14 @@ urlpatterns = [
     path("g/<uuid:code>/cancel", views.generation_cancel, name="cancel"),
     path("g/<uuid:code>/star", views_gallery.star, name="star"),
     path("g/<uuid:code>/remix", views_remix.remix, name="remix"),
+    path("g/<uuid:code>/delete", views_trash.generation_delete, name="delete"),
+    path("g/<uuid:code>/restore", views_trash.generation_restore, name="restore"),
+    path("projects/<uuid:code>/delete", views_trash.project_delete, name="project_delete"),
+    path("projects/<uuid:code>/restore", views_trash.project_restore, name="project_restore"),
+    path("projects/<uuid:code>/archive", views_trash.project_archive, name="project_archive"),
+    path("trash/", views_trash.trash, name="trash"),
+    path("gallery/selected", views_trash.bulk, name="bulk"),
+    path("gallery/selected.zip", views_trash.download_zip, name="download_zip"),
     path("projects/<uuid:code>/prompts/", views_prompts.prompt_library, name="prompts"),
     path("prompts/<uuid:code>/edit", views_prompts.prompt_edit, name="prompt_edit"),
     path("prompts/<uuid:code>/delete", views_prompts.prompt_delete, name="prompt_delete"),

@@ -10,18 +10,20 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling, reswap, retarget, trigger_client_event
 
 from studio.generations.access import get_generation_for_user, get_project_for_user
-from studio.generations.forms import GenerationForm, ProjectForm
+from studio.generations.forms import GenerationForm, ProjectForm, new_submit_token
 from studio.generations.lifecycle import CALLBACK_SIGNER, cancel
 from studio.generations.models import Favorite, Generation, Project, Status
-from studio.generations.remix import lineage, remix_source, takes_refusal
+from studio.generations.progress import stage_estimates
+from studio.generations.remix import lineage, remix_parent, takes_refusal
 from studio.generations.services import create_takes, retry_generation, try_submit_now
 from studio.usage.quota import QuotaExceeded, remaining
-from studio.workspaces.access import current_membership, require_role
+from studio.workspaces.access import current_membership, require_role, whom_to_ask
 from studio.workspaces.models import Membership
 
 PAGE_SIZE = 48
@@ -46,12 +48,18 @@ def project_list(request: HttpRequest) -> HttpResponse:
             project.created_by = request.user
             project.save()
             return redirect("generations:project", code=project.code)
-    projects = Project.objects.filter(workspace=membership.workspace).select_related("created_by")
-    return render(
-        request,
-        "generations/project_list.html",
-        {"projects": projects, "form": form, "membership": membership},
+    projects = list(
+        Project.objects.live().filter(workspace=membership.workspace).select_related("created_by")
     )
+    context = {
+        "projects": [p for p in projects if p.archived_at is None],
+        "archived": [p for p in projects if p.archived_at is not None],
+        "form": form,
+        "membership": membership,
+        "ask_whom": whom_to_ask(membership),
+        "nav": "projects",
+    }
+    return render(request, "generations/project_list.html", context)
 
 
 def _project_context(
@@ -59,10 +67,9 @@ def _project_context(
     project: Project,
     membership: Membership,
     form: GenerationForm,
-    remix: Generation | None = None,
 ) -> dict:
-    """The project page's context; `remix` is the generation whose settings fill the form, if any."""
-    generations = project.generations.with_related()[:PAGE_SIZE]
+    """The project page's context; a remix form's parent (form.parent) fills the composer."""
+    generations = project.generations.live().unsuperseded().with_related()[:PAGE_SIZE]
     return {
         "project": project,
         "membership": membership,
@@ -70,7 +77,9 @@ def _project_context(
         "generations": generations,
         "quota": remaining(project.workspace, request.user),
         "saved_prompts": project.saved_prompts.all(),
-        "remix": remix,
+        "remix": form.parent,
+        "estimates": stage_estimates(project.workspace),
+        "ask_whom": whom_to_ask(membership),
     }
 
 
@@ -86,23 +95,23 @@ def project_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 @require_POST
 def generation_create(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     project, membership = get_project_for_user(request, code, write=True)
-    form = GenerationForm(request.POST, request.FILES)
-    parent, data = remix_source(request, form)  # the remixed generation, through the scoped lookup
+    form = GenerationForm(request.POST, request.FILES, parent=remix_parent(request))
     generations = []
     if form.is_valid():
+        data = form.cleaned_data
         generation_code = form.submission_code(request.user)
         if generation_code and Generation.objects.filter(code=generation_code).exists():
             return _repeated_submit(request, project)
         try:
             generations = create_takes(
-                project, request.user, data, takes=data["takes"], parent=parent, code=generation_code
+                project, request.user, data, takes=data["takes"], parent=form.parent, code=generation_code
             )
         except QuotaExceeded as exceeded:
             form.add_error(None, takes_refusal(exceeded, data))
         except IntegrityError:  # the same submit, sent twice at once, saved its generation first
             return _repeated_submit(request, project)
     if not generations:
-        context = _project_context(request, project, membership, form, remix=parent)
+        context = _project_context(request, project, membership, form)
         if request.htmx:
             response = render(request, "generations/project_detail.html#generation-form", context)
             return reswap(retarget(response, "#generation-form"), "outerHTML")
@@ -110,19 +119,27 @@ def generation_create(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     for generation in generations:
         try_submit_now(generation)
     if not request.htmx:
+        messages.success(request, queued_message(len(generations)))
         return redirect("generations:project", code=project.code)
-    generation = generations[0]
+    # The composer stays as it was (prompt, settings, frames): only its submit token is renewed,
+    # and the button's status line says what happened.
     context = {
-        "generation": generation,
         "group": generations,
         "project": project,
         "membership": membership,
-        "form": GenerationForm(),
-        "fresh_form": True,
+        "estimates": stage_estimates(project.workspace),
+        "next_token": new_submit_token(),
+        "queued": queued_message(len(generations)),
         "quota": remaining(project.workspace, request.user),
     }
     response = render(request, "generations/generation_created.html", context)
-    return trigger_client_event(response, "generation-created", {"code": str(generation.code)})
+    return trigger_client_event(
+        response, "generation-created", {"code": str(generations[0].code)}, after="settle"
+    )
+
+
+def queued_message(count: int) -> str:
+    return ngettext("%(count)d video queued", "%(count)d videos queued", count) % {"count": count}
 
 
 def _repeated_submit(request: HttpRequest, project: Project) -> HttpResponse:
@@ -136,7 +153,11 @@ def _repeated_submit(request: HttpRequest, project: Project) -> HttpResponse:
 @require_GET
 def generation_card(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     generation, membership = get_generation_for_user(request, code)
-    context = {"generation": generation, "membership": membership}
+    context = {
+        "generation": generation,
+        "membership": membership,
+        "estimates": stage_estimates(generation.workspace),
+    }
     if generation.is_terminal:
         response = render(request, "generations/generation_card.html", context)
         return HttpResponseStopPolling(response.content)
@@ -148,7 +169,12 @@ def generation_card(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 def generation_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     generation, membership = get_generation_for_user(request, code)
     generation.is_starred = Favorite.objects.filter(user=request.user, generation=generation).exists()
-    context = {"generation": generation, "membership": membership, **lineage(generation, request.user)}
+    context = {
+        "generation": generation,
+        "membership": membership,
+        "estimates": stage_estimates(generation.workspace),
+        **lineage(generation, request.user),
+    }
     return render(request, "generations/generation_detail.html", context)
 
 
@@ -163,10 +189,17 @@ def generation_retry(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         return redirect("generations:project", code=original.project.code)
     try_submit_now(generation)
     if request.htmx:
-        context = {"generation": generation, "membership": membership}
+        # The retry takes the failed card's place: one card per attempt at a shot, not a pile.
+        context = {
+            "generation": generation,
+            "membership": membership,
+            "estimates": stage_estimates(generation.workspace),
+        }
         response = render(request, "generations/generation_card.html", context)
-        response = reswap(retarget(response, "#generation-list"), "afterbegin")
-        return trigger_client_event(response, "generation-created", {"code": str(generation.code)})
+        response = reswap(retarget(response, f"#gen-{original.code}"), "outerHTML")
+        return trigger_client_event(
+            response, "generation-created", {"code": str(generation.code)}, after="settle"
+        )
     return redirect("generations:project", code=original.project.code)
 
 
@@ -179,9 +212,12 @@ def generation_cancel(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             request, _("This generation has already been sent to the provider and cannot be cancelled.")
         )
     if request.htmx:
-        return render(
-            request, "generations/generation_card.html", {"generation": generation, "membership": membership}
-        )
+        context = {
+            "generation": generation,
+            "membership": membership,
+            "estimates": stage_estimates(generation.workspace),
+        }
+        return render(request, "generations/generation_card.html", context)
     return redirect("generations:project", code=generation.project.code)
 
 

@@ -1,5 +1,9 @@
 """The galleries (a workspace's videos, and everything I made across my workspaces) and stars.
 
+Filters apply as they change: the filter form asks for `gallery.html#gallery-results` (htmx
+target "gallery-results") and pushes its query into the address bar, so a filtered gallery
+can be bookmarked and shared.
+
 Each page runs a fixed number of queries whatever its length or how far down it is: the
 filter bar's choices (one query each), then one page of generations (studio.generations.gallery).
 With htmx, the next page comes back as the grid's items only (`gallery.html#gallery-items`),
@@ -35,7 +39,8 @@ def mine(request: HttpRequest) -> HttpResponse:
     memberships = list(Membership.objects.filter(user=request.user).select_related("workspace"))
     workspaces = {m.workspace_id: m.workspace for m in memberships}
     projects = (
-        Project.objects.filter(workspace__in=list(workspaces))
+        Project.objects.live()
+        .filter(workspace__in=list(workspaces))
         .order_by("name")
         .values_list("code", "name", "workspace_id")
     )
@@ -44,9 +49,10 @@ def mine(request: HttpRequest) -> HttpResponse:
         workspaces=[(str(w.code), w.name) for w in workspaces.values()],
         projects=[(str(code), f"{name} · {workspaces[ws].name}") for code, name, ws in projects],
     )
-    queryset = Generation.objects.filter(created_by=request.user, workspace__in=list(workspaces))
+    queryset = Generation.objects.live().filter(created_by=request.user, workspace__in=list(workspaces))
     # The header's workspace switcher reuses this list instead of querying it again.
-    return _gallery(request, queryset, filters, {"scope": "mine", "my_memberships": memberships})
+    context = {"scope": "mine", "my_memberships": memberships, "nav": "mine"}
+    return _gallery(request, queryset, filters, context)
 
 
 @login_required
@@ -59,7 +65,7 @@ def team(request: HttpRequest) -> HttpResponse:
         request.GET,
         projects=[
             (str(code), name)
-            for code, name in workspace.projects.order_by("name").values_list("code", "name")
+            for code, name in workspace.projects.live().order_by("name").values_list("code", "name")
         ],
         creators=[
             (name, name)
@@ -68,8 +74,9 @@ def team(request: HttpRequest) -> HttpResponse:
             )
         ],
     )
-    queryset = Generation.objects.filter(workspace=workspace)
-    return _gallery(request, queryset, filters, {"scope": "team", "membership": membership})
+    queryset = Generation.objects.live().filter(workspace=workspace)
+    context = {"scope": "team", "membership": membership, "nav": "gallery"}
+    return _gallery(request, queryset, filters, context)
 
 
 def _gallery(
@@ -85,12 +92,18 @@ def _gallery(
     context |= {
         "filters": filters,
         "page": page,
+        "values": values,
+        "status": values.get("status", "succeeded"),
         "is_filtered": bool(values.keys() - {"order"}),
         "next_url": _page_url(request, page.next_cursor) if page.next_cursor else "",
         "first_url": _page_url(request, None),
+        # The next page's items come with an out-of-band pager; filtered results carry their own.
+        "appending": bool(request.htmx) and request.htmx.target != "gallery-results",
     }
+    if request.htmx and request.htmx.target == "gallery-results":
+        return render(request, "generations/gallery.html#gallery-results", context)  # filters changed
     if request.htmx:
-        return render(request, "generations/gallery.html#gallery-items", context)
+        return render(request, "generations/gallery.html#gallery-items", context)  # the next page
     return render(request, "generations/gallery.html", context)
 
 

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET
 from studio.generations.access import get_generation_for_user, get_project_for_user
 from studio.generations.forms import GenerationForm
 from studio.generations.models import Generation, Project
-from studio.generations.remix import remix_initial
 from studio.generations.views import _project_context
 from studio.workspaces.models import WRITE_ROLES
 
@@ -32,17 +31,16 @@ def remix(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         project, membership = source.project, source_membership
     else:
         return _pick_project(request, source)
-    form = GenerationForm(initial=remix_initial(source))
-    context = _project_context(request, project, membership, form, remix=source)
+    form = GenerationForm(parent=source)
+    context = _project_context(request, project, membership, form)
     return render(request, "generations/project_detail.html", context)
 
 
 def _pick_project(request: HttpRequest, source: Generation) -> HttpResponse:
     """Where the remix should go: any project in a workspace where this person may generate."""
     projects = (
-        Project.objects.filter(
-            workspace__memberships__user=request.user, workspace__memberships__role__in=WRITE_ROLES
-        )
+        Project.objects.live()
+        .filter(workspace__memberships__user=request.user, workspace__memberships__role__in=WRITE_ROLES)
         .select_related("workspace")
         .order_by("workspace__name", "name")
     )

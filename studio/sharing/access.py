@@ -25,6 +25,8 @@ def get_live_share_link(token: str) -> ShareLink:
     """The public side: a revoked or expired link is gone at once, for the page and its media alike."""
     link = (
         ShareLink.objects.live()
+        # A video in the Trash is not shown to the public either.
+        .filter(generation__deleted_at__isnull=True, generation__project__deleted_at__isnull=True)
         .select_related("generation__created_by", "generation__workspace")
         .filter(token=token)
         .first()

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
-from studio.workspaces.models import Invitation, Membership, Workspace, personal_workspace_for
+from studio.workspaces.models import MANAGE_ROLES, Invitation, Membership, Workspace, personal_workspace_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -51,7 +52,8 @@ def get_membership_for_user(
 
 
 def current_membership(request: HttpRequest) -> Membership:
-    """The workspace the person is working in now: the one they switched to, else their personal one."""
+    """The workspace the person is working in now: the one they switched to in this session, else
+    the one they used last (remembered across sign-ins), else their personal one."""
     cached = getattr(request, "_current_membership", None)
     if cached is not None:
         return cached
@@ -61,6 +63,13 @@ def current_membership(request: HttpRequest) -> Membership:
         membership = (
             Membership.objects.select_related("workspace")
             .filter(workspace__code=code, user_id=request.user.pk)
+            .first()
+        )
+    if membership is None and not code:
+        membership = (
+            Membership.objects.select_related("workspace")
+            .filter(user_id=request.user.pk, last_used_at__isnull=False)
+            .order_by("-last_used_at")
             .first()
         )
     if membership is None:
@@ -75,6 +84,9 @@ def current_membership(request: HttpRequest) -> Membership:
 def set_current_workspace(request: HttpRequest, workspace: Workspace) -> None:
     request.session[SESSION_KEY] = str(workspace.code)
     request.__dict__.pop("_current_membership", None)
+    Membership.objects.filter(workspace=workspace, user_id=request.user.pk).update(
+        last_used_at=timezone.now()
+    )
 
 
 def get_member_for_user(
@@ -104,3 +116,14 @@ def get_invitation_by_token(token: str) -> Invitation:
     if invitation is None:
         raise Http404
     return invitation
+
+
+def whom_to_ask(membership: Membership) -> list[str]:
+    """Who can change a read-only member's role: the workspace's owners and admins (one query)."""
+    if membership.can_write:
+        return []
+    return list(
+        Membership.objects.filter(workspace_id=membership.workspace_id, role__in=MANAGE_ROLES)
+        .order_by("user__username")
+        .values_list("user__username", flat=True)
+    )

@@ -18,7 +18,7 @@ from tests.conftest import finished_generation
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-ITEM = re.compile(r'<figcaption>\s*<a href="/g/[0-9a-f-]+/">([^<]*)</a>')
+ITEM = re.compile(r'<span class="caption-text"><a href="/g/[0-9a-f-]+/"[^>]*>([^<]*)</a>')
 
 
 def shown(response) -> list[str]:
@@ -52,8 +52,10 @@ def test_items_show_poster_preview_and_badges(sign_in_as, team):
     assert re.search(
         rf'<video muted loop playsinline preload="none"[^>]*poster="/g/{generation.code}/poster.jpg"', page
     )
-    assert "10.0 s" in page and ">16:9<" in page and 'class="badge badge-succeeded">Done<' in page
+    assert "10.0 s" in page and "ratio-169" in page
+    assert 'class="badge badge-succeeded"' not in page  # a finished video needs no "Done" badge
     assert f'href="/g/{generation.code}/remix"' in page  # "Use these settings"
+    assert f'data-video="/g/{generation.code}/video.mp4"' in page  # the lightbox plays it
 
 
 def test_filters_by_project_status_creator_ratio_and_date(sign_in_as, team):
@@ -119,7 +121,7 @@ def test_starring_swaps_the_button_and_the_starred_filter_lists_it(sign_in_as, t
     assert response.status_code == 200
     button = response.content.decode()
     assert button.lstrip().startswith('<form class="star-form"') and 'aria-pressed="true"' in button
-    assert "Starred" in button and 'name="starred" value="0"' in button
+    assert 'title="Starred"' in button and 'name="starred" value="0"' in button
     assert shown(client.get("/gallery/team/?starred=on")) == ["keep this one"]
     assert shown(sign_in_as("editor").get("/gallery/team/?starred=on")) == []  # stars are per person
 
@@ -222,7 +224,8 @@ def test_viewers_are_not_told_to_generate_what_they_cannot(sign_in_as, team):
     assert "No finished videos in this workspace yet." in gallery
     assert "Open a project and generate one" not in gallery
     projects = client.get("/projects/").content.decode()
-    assert "ask an owner, admin or editor of this workspace to create a project" in projects
+    assert "You are a <strong>Viewer</strong> in Team" in projects
+    assert "To make videos here, ask admin, owner to make you an editor." in projects
     assert "Create your first project with the form." not in projects
 
 

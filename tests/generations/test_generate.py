@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from datetime import timedelta
 
@@ -42,7 +43,7 @@ def test_create_a_project_and_open_it(client, alice):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_htmx_submit_returns_the_new_card_and_a_fresh_form(client, alice, alice_project, sandbox):
+def test_htmx_submit_returns_the_new_card_and_keeps_the_composer(client, alice, alice_project, sandbox):
     get_client().access_token()  # a deployment with a shared token submits during the request
     client.force_login(alice)
     response = client.post(f"/projects/{alice_project.code}/generate", form_data(), **HTMX)
@@ -51,8 +52,13 @@ def test_htmx_submit_returns_the_new_card_and_a_fresh_form(client, alice, alice_
     html = response.content.decode()
     assert f'id="gen-{generation.code}"' in html
     assert "女孩在花海中转身微笑" in html
-    assert 'hx-swap-oob="outerHTML"' in html  # the form comes back empty, in place
-    assert "generation-created" in response.headers["HX-Trigger"]
+    # The composer is not replaced (prompt, settings and frames stay as they were): only its
+    # submit token is renewed, and the status line by the button says what happened.
+    assert 'id="generation-form"' not in html
+    token = re.search(r'<input type="hidden" name="submit_token" value="(\w+)" id="id_submit_token" hx-swap-oob="true">', html)
+    assert token and token[1] != form_data().get("submit_token")
+    assert re.search(r'<p id="generate-status"[^>]*hx-swap-oob="true">1 video queued</p>', html)
+    assert "generation-created" in response.headers["HX-Trigger-After-Settle"]
     # Submitted to the sandbox during the request: the provider knows it.
     assert generation.status == Status.SUBMITTED
     assert generation.unique_id

@@ -44,9 +44,9 @@ def test_use_these_settings_fills_the_projects_form(sign_in_as, team, parent):
     page = sign_in_as("editor").get(f"/g/{parent.code}/remix").content.decode()
     assert f'action="/projects/{team["project"].code}/generate"' in page
     assert re.search(r"<textarea[^>]*>\s*红灯笼 over the lake</textarea>", page)
-    assert re.search(r'<option value="16:9" selected>', page)
-    assert re.search(r'<option value="720" selected>', page)
-    assert re.search(r'<option value="10" selected>', page)
+    assert re.search(r'<input type="radio" name="aspect_ratio" value="16:9"[^>]* checked>', page)
+    assert re.search(r'<input type="radio" name="clarity" value="720"[^>]* checked>', page)
+    assert re.search(r'<input type="radio" name="duration" value="10"[^>]* checked>', page)
     assert f'name="remix_of" value="{parent.code}"' in page
     # The parent's start frame is previewed, kept unless unticked or replaced.
     assert f'src="/g/{parent.code}/frames/start"' in page
@@ -84,9 +84,10 @@ def test_the_player_shows_parent_and_children(sign_in_as, team, parent):
 
     child_page = client.get(f"/g/{child.code}/").content.decode()
     assert "Made from" in child_page and f'href="/g/{parent.code}/" rel="up"' in child_page
+    assert '<span class="t">This video</span>' in child_page  # the end of the trail
     parent_page = client.get(f"/g/{parent.code}/").content.decode()
     assert "Remixes and retries of this video:" in parent_page
-    assert f'<a href="/g/{child.code}/">the remix</a>' in parent_page
+    assert re.search(rf'<a href="/g/{child.code}/"[^>]*>.*?the remix · ', parent_page)
     # The player has the download button and the way to remix again.
     assert f'href="/g/{parent.code}/video.mp4?download=1"' in parent_page
     assert f'href="/g/{parent.code}/remix"' in parent_page

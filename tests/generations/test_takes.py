@@ -43,11 +43,13 @@ def test_three_takes_make_one_group_shown_side_by_side(sign_in_as, team):
     assert {t.prompt for t in takes} == {"一只猫在屋顶上"}
 
     fragment = response.content.decode()  # the whole group comes back, in take order
-    assert '<div class="take-group" role="group" aria-label="3 takes">' in fragment
+    assert '<section class="shot" id="shot-' in fragment and 'aria-label="3 takes"' in fragment
+    assert fragment.count("一只猫在屋顶上") == 1  # one prompt header for the whole group
+    assert [f"Take {n}" for n in (1, 2, 3)] == re.findall(r'<span class="take-label">(Take \d)</span>', fragment)
     assert re.findall(r'id="gen-([0-9a-f-]+)"', fragment) == [str(t.code) for t in takes]
 
     page = client.get(f"/projects/{project.code}/").content.decode()
-    group = page.split('<div class="take-group"')[1].split("</section>")[0]
+    group = page.split('<section class="shot"')[1].split("</section>")[0]
     assert re.findall(r'<article class="gen-card[^"]*" id="gen-([0-9a-f-]+)"', group) == [
         str(t.code) for t in takes
     ]

@@ -13,13 +13,19 @@ register = template.Library()
 
 @register.filter
 def take_groups(generations: Iterable[Generation]) -> list[list[Generation]]:
-    """Consecutive generations of one take group become one list; every other generation is alone."""
+    """Generations of one take group become one list, where its newest member is; others are alone.
+
+    A retried take is newer than its group, so the group comes up with it.
+    """
     groups: list[list[Generation]] = []
+    by_group: dict = {}
     for generation in generations:
-        if generation.take_group and groups and groups[-1][0].take_group == generation.take_group:
-            groups[-1].append(generation)
-        else:
-            groups.append([generation])
+        if generation.take_group and generation.take_group in by_group:
+            by_group[generation.take_group].append(generation)
+            continue
+        groups.append([generation])
+        if generation.take_group:
+            by_group[generation.take_group] = groups[-1]
     for group in groups:
         group.sort(key=lambda g: g.take_index)
     return groups
