@@ -64,7 +64,21 @@ def poll_until_done(generation: Generation, rounds: int = 6) -> None:
 
 def shown(page) -> list[str]:
     """The prompts of the gallery items, in the order a person sees them."""
-    return page.locator(".gallery-item figcaption > a").all_inner_texts()
+    return [
+        text.strip()
+        for text in page.locator(".gallery-item .caption-text a").evaluate_all(
+            "els => els.map(e => e.textContent)"
+        )
+    ]
+
+
+def choose(page, name: str, value: str) -> None:
+    """Pick one of the composer's segmented choices (radio buttons drawn as toggles)."""
+    page.locator(f"input[name={name}][value='{value}']").check()
+
+
+def checked(page, name: str) -> str:
+    return page.locator(f"input[name={name}]:checked").get_attribute("value")
 
 
 def both_sizes(page, screenshot, name: str) -> None:
@@ -78,12 +92,23 @@ def both_sizes(page, screenshot, name: str) -> None:
 
 
 def apply_filters(page, *, q: str = "", ratio: str = "", starred: bool = False) -> None:
-    """Fill the gallery's filter bar and press "Apply filters" (a plain GET form)."""
-    page.get_by_label("Search prompts").fill(q)
-    page.get_by_label("Aspect ratio").select_option(ratio)
-    page.get_by_label("Starred only").set_checked(starred)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Apply filters").click()
+    """Change the gallery's filters as a person does: each change applies at once (htmx), no button,
+    and the address bar follows (so the filtered gallery can be bookmarked)."""
+    search = page.get_by_label("Search prompts")
+    if search.input_value() != q:
+        search.fill(q)
+        search.dispatch_event("keyup")
+    page.locator(f"input[name=ratio][value='{ratio}']").check()
+    page.locator("#id_starred").set_checked(starred)
+    page.wait_for_function(
+        """([q, ratio, starred]) => {
+            const p = new URL(location).searchParams;
+            return (p.get("q") || "") === q && (p.get("ratio") || "") === ratio
+                && (p.get("starred") === "on") === starred;
+        }""",
+        arg=[q, ratio, starred],
+    )
+    page.wait_for_load_state("networkidle")
 
 
 def test_generate_from_a_start_frame_watch_play_star_filter_remix_and_switch_to_chinese(
@@ -98,9 +123,9 @@ def test_generate_from_a_start_frame_watch_play_star_filter_remix_and_switch_to_
     # Counted as the server counts (code points): the lantern emoji is one character, not two.
     count = page.locator("[data-char-count-for=id_prompt]").inner_text()
     assert count == f"{len(prompt)} / 2000 characters" == "37 / 2000 characters"
-    page.locator("#id_aspect_ratio").select_option("9:16")
-    page.locator("#id_clarity").select_option("720")  # not the defaults: a remix must carry them over
-    page.locator("#id_duration").select_option("10")
+    choose(page, "aspect_ratio", "9:16")
+    choose(page, "clarity", "720")  # not the defaults: a remix must carry them over
+    choose(page, "duration", "10")
     page.locator("#id_start_frame").set_input_files(png(tmp_path, "start.png", (360, 640)))
     preview = page.locator("#field-start_frame .frame-preview img")
     preview.wait_for()
@@ -116,7 +141,7 @@ def test_generate_from_a_start_frame_watch_play_star_filter_remix_and_switch_to_
     card = page.locator("#generation-list .gen-card").first
     card.wait_for()
     assert page.get_by_text("Nothing generated yet.").is_hidden()  # the empty project's hint went
-    status = card.locator(".gen-status [data-status]").first
+    status = card.locator(".gen-foot [data-status]").first
     assert status.inner_text() == "Waiting to send"
     generation = Generation.objects.get()
     assert generation.start_frame and (generation.aspect_ratio, generation.clarity, generation.duration) == (
@@ -124,21 +149,27 @@ def test_generate_from_a_start_frame_watch_play_star_filter_remix_and_switch_to_
         720,
         10,
     )
-    # The form was replaced by a fresh one: empty prompt, a new submit token.
-    assert page.locator("#id_prompt").input_value() == ""
+    # The composer keeps the prompt and every setting, and says what happened by the button.
+    assert page.locator("#id_prompt").input_value() == prompt
+    assert (checked(page, "aspect_ratio"), checked(page, "clarity"), checked(page, "duration")) == (
+        "9:16",
+        "720",
+        "10",
+    )
+    assert page.locator("#generate-status").inner_text() == "1 video queued"
     screenshot(page, "03-card-waiting-desktop")
 
     # The poller sends it; the card, polling by itself, changes without a reload.
     poll_once()
     page.wait_for_function(
-        "code => { const b = document.querySelector(`#gen-${code} .gen-status [data-status]`);"
+        "code => { const b = document.querySelector(`#gen-${code} .gen-foot [data-status]`);"
         " return b && b.textContent.trim() !== 'Waiting to send'; }",
         arg=str(generation.code),
     )
     poll_until_done(generation)
     card = page.locator(f"#gen-{generation.code}")
     card.locator("video").wait_for(timeout=15_000)
-    assert card.locator(".gen-status [data-status]").inner_text() == "Done"
+    assert card.locator(".gen-foot [data-status]").inner_text() == "Done"
     assert page.evaluate("window.stillTheSamePage") is True  # no navigation happened
 
     # It plays: data for the current frame, and time moves once playing (muted, as autoplay allows).
@@ -187,6 +218,7 @@ def test_generate_from_a_start_frame_watch_play_star_filter_remix_and_switch_to_
     # Switching the language: the select submits itself (the script hides the button).
     page.goto(f"/projects/{generation.project.code}/")
     assert page.get_by_role("button", name="Change language").is_hidden()
+    page.get_by_label("Account and settings").click()  # the account menu holds language and theme
     page.get_by_label("Language").select_option("zh-hans")
     page.wait_for_function("() => document.documentElement.lang === 'zh-hans'")
     assert page.get_by_role("button", name="生成视频").is_visible()
@@ -227,16 +259,16 @@ def star_it_and_filter_by_stars(page, screenshot, generation, other) -> None:
     assert star.get_attribute("aria-pressed") == "false"
     page.evaluate("window.stillTheSamePage = true")
     star.click()
-    starred = item.get_by_role("button", name="Starred", exact=True)
+    starred = item.locator("button.star[aria-pressed=true]")
     starred.wait_for()  # swapped in place by htmx
-    assert starred.get_attribute("aria-pressed") == "true"
+    assert starred.get_attribute("title") == "Starred"
     assert page.evaluate("window.stillTheSamePage") is True
     assert page.locator(f"#item-{other.code}").get_by_role("button", name="Star", exact=True).is_visible()
 
     apply_filters(page, starred=True)
     assert "starred=on" in page.url
     assert shown(page) == [generation.prompt]  # the unstarred harbour video is left out
-    assert page.get_by_label("Starred only").is_checked()
+    assert page.locator("#id_starred").is_checked()
     both_sizes(page, screenshot, "12-gallery-starred")
 
 
@@ -260,6 +292,7 @@ def filter_by_words_and_ratio(page, screenshot, generation, other) -> None:
     both_sizes(page, screenshot, "13-gallery-no-match")
     page.get_by_role("link", name="Clear filters").first.click()
     page.wait_for_url(re.compile(r"/gallery/$"))
+    page.wait_for_load_state("networkidle")
     assert shown(page) == [other.prompt, generation.prompt]
 
 
@@ -268,9 +301,11 @@ def remix_it_and_follow_the_lineage(page, screenshot, parent) -> None:
     page.wait_for_url(re.compile(rf"/g/{parent.code}/remix$"))
     assert page.locator("#id_prompt").input_value() == parent.prompt
     assert page.locator("[data-char-count-for=id_prompt]").inner_text() == "37 / 2000 characters"
-    assert page.locator("#id_aspect_ratio").input_value() == "9:16"
-    assert page.locator("#id_clarity").input_value() == "720"
-    assert page.locator("#id_duration").input_value() == "10"
+    assert (checked(page, "aspect_ratio"), checked(page, "clarity"), checked(page, "duration")) == (
+        "9:16",
+        "720",
+        "10",
+    )
     original = page.get_by_role("img", name="Start frame of the original video")
     assert original.is_visible()
     page.wait_for_function(
@@ -282,7 +317,7 @@ def remix_it_and_follow_the_lineage(page, screenshot, parent) -> None:
     page.locator("#id_prompt").fill(parent.prompt + " at dusk")
     page.evaluate("window.stillTheSamePage = true")
     page.get_by_role("button", name="Generate video").click()
-    new_card = page.locator("#generation-list .gen-card", has_text="at dusk")
+    new_card = page.locator("#generation-list .shot", has_text="at dusk")
     new_card.wait_for()
     child = Generation.objects.get(parent=parent)
     assert (child.aspect_ratio, child.clarity, child.duration) == ("9:16", 720, 10)
@@ -295,11 +330,13 @@ def remix_it_and_follow_the_lineage(page, screenshot, parent) -> None:
     page.wait_for_url(re.compile(rf"/g/{child.code}/$"))
     made_from = page.locator(".lineage a[rel=up]")
     assert made_from.get_attribute("href") == f"/g/{parent.code}/"
-    assert page.locator(".lineage").inner_text().startswith("Made from")
+    assert "Made from" in page.locator(".lineage .trail").first.inner_text()
     both_sizes(page, screenshot, "15-player-lineage")
     made_from.click()
     page.wait_for_url(re.compile(rf"/g/{parent.code}/$"))
-    assert page.locator(".lineage-children a").all_inner_texts() == [child.prompt]
+    trail = page.locator(".lineage ul.trail a")
+    assert trail.count() == 1 and trail.get_attribute("href") == f"/g/{child.code}/"
+    assert trail.get_attribute("title") == child.prompt
     screenshot(page, "16-player-parent-desktop")
 
 
@@ -327,7 +364,7 @@ def test_frames_are_checked_in_the_page_before_upload(page, alice, alice_project
     assert error.count() == 0
     assert "1280×720" in warning.inner_text() and "9:16" in warning.inner_text()
     screenshot(page, "10-frame-warning-desktop")
-    page.locator("#id_aspect_ratio").select_option("16:9")
+    choose(page, "aspect_ratio", "16:9")
     assert warning.count() == 0
 
     page.locator("#id_end_frame").set_input_files(png(tmp_path, "text.png", (400, 400)))
