@@ -55,7 +55,10 @@ def test_htmx_submit_returns_the_new_card_and_keeps_the_composer(client, alice, 
     # The composer is not replaced (prompt, settings and frames stay as they were): only its
     # submit token is renewed, and the status line by the button says what happened.
     assert 'id="generation-form"' not in html
-    token = re.search(r'<input type="hidden" name="submit_token" value="(\w+)" id="id_submit_token" hx-swap-oob="true">', html)
+    token = re.search(
+        r'<input type="hidden" name="submit_token" value="(\w+)" id="id_submit_token" hx-swap-oob="true">',
+        html,
+    )
     assert token and token[1] != form_data().get("submit_token")
     assert re.search(r'<p id="generate-status"[^>]*hx-swap-oob="true">1 video queued</p>', html)
     assert "generation-created" in response.headers["HX-Trigger-After-Settle"]

@@ -45,7 +45,9 @@ def test_three_takes_make_one_group_shown_side_by_side(sign_in_as, team):
     fragment = response.content.decode()  # the whole group comes back, in take order
     assert '<section class="shot" id="shot-' in fragment and 'aria-label="3 takes"' in fragment
     assert fragment.count("一只猫在屋顶上") == 1  # one prompt header for the whole group
-    assert [f"Take {n}" for n in (1, 2, 3)] == re.findall(r'<span class="take-label">(Take \d)</span>', fragment)
+    assert [f"Take {n}" for n in (1, 2, 3)] == re.findall(
+        r'<span class="take-label">(Take \d)</span>', fragment
+    )
     assert re.findall(r'id="gen-([0-9a-f-]+)"', fragment) == [str(t.code) for t in takes]
 
     page = client.get(f"/projects/{project.code}/").content.decode()
