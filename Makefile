@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format bench setup migrate check-deploy clean
+.PHONY: run test lint format bench setup migrate check-deploy clean screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ lint: setup
 format: setup
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
+
+# Every page at 1280×800 and 390×844, dark and light, English and Chinese: test-artifacts/pages/.
+screenshots: setup
+	STUDIO_SCREENSHOTS=1 $(PY) -m pytest -q -p no:randomly tests/browser/test_every_page.py tests/browser/test_studio.py
 
 bench: setup
 	$(PY) -m tests.bench.run
