@@ -7,6 +7,7 @@ last RECENT finished videos: one query per page, whatever the number of cards.
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -62,7 +63,7 @@ class Estimate:
             return _("Almost done.")
         if left < 60:
             return _("Less than a minute left.")
-        minutes = round(left / 60)
+        minutes = math.ceil(left / 60)  # an upper bound: "about 2 minutes" for 61 to 120 s
         return ngettext("About %(n)d minute left.", "About %(n)d minutes left.", minutes) % {"n": minutes}
 
 
