@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -35,6 +36,11 @@ def add_items(team, count: int, start: int) -> None:
             error_raw="内容审核未通过",
             parent=generation,
         )
+        trashed = finished_generation(workspace, project, member, prompt=f"deleted {index}")
+        Generation.objects.filter(pk=trashed.pk).update(deleted_at=timezone.now())
+        Project.objects.create(
+            workspace=workspace, name=f"deleted project {index}", created_by=owner, deleted_at=timezone.now()
+        )
 
 
 def list_pages(team) -> list[str]:
@@ -44,6 +50,8 @@ def list_pages(team) -> list[str]:
         f"/projects/{team['project'].code}/prompts/",
         f"/workspaces/{team['workspace'].code}/",
         "/gallery/team/",
+        "/gallery/?status=all",
+        "/trash/",
     ]
 
 
