@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from studio.generations.models import Generation, Project, SavedPrompt, Status
 from studio.sharing.models import ShareLink

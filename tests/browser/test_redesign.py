@@ -8,6 +8,7 @@ a CSP violation.
 from __future__ import annotations
 
 import base64
+import gzip
 import io
 import re
 import zipfile
@@ -286,3 +287,24 @@ def test_the_theme_toggle_sticks_without_a_flash(page, size, alice):
     page.reload()
     assert page.evaluate("document.documentElement.dataset.theme") == "light"
     assert page.console.problems == [], page.console.problems
+
+
+def test_a_first_visit_is_small_and_asks_no_one_else(page, size, alice, alice_project, live_server):
+    """All of a project page's first load, compressed, is at most 100 KB, all from the studio."""
+    finished_generation(alice_project.workspace, alice_project, alice)
+    sign_in(page, "alice", PASSWORD)
+    fresh = page.context.browser.new_context(base_url=live_server.url, viewport=SIZES[size])
+    try:
+        fresh.add_cookies(page.context.cookies())  # the session only: an empty cache
+        first = fresh.new_page()
+        loaded = []
+        first.on("response", lambda response: loaded.append(response))
+        first.goto(f"/projects/{alice_project.code}/", wait_until="networkidle")
+        assert [r.url for r in loaded if not r.url.startswith(live_server.url)] == []
+        assert any(r.url.endswith(".css") for r in loaded) and any(r.url.endswith(".js") for r in loaded)
+        media = ("video.mp4", "poster.jpg", "/frames/")
+        pages = [r for r in loaded if not any(m in r.url for m in media)]
+        size_kb = sum(len(gzip.compress(r.body())) for r in pages) / 1024
+        assert size_kb <= 100, f"{size_kb:.0f} KB"
+    finally:
+        fresh.close()

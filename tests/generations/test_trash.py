@@ -149,3 +149,12 @@ def test_usage_report_keeps_deleted_generations(team, team_generation):
     team["project"].deleted_at = timezone.now()
     team["project"].save()
     assert build_report(day - timedelta(days=2), day + timedelta(days=2)).totals.billed_seconds == before > 0
+
+
+def test_the_sandbox_banner_can_be_hidden(client, alice, settings):
+    settings.SANDBOX_MODE = True
+    client.force_login(alice)
+    assert 'id="sandbox-banner"' in client.get("/projects/").content.decode()
+    response = client.post("/accounts/sandbox-banner/hide", {"next": "/projects/"})
+    assert response["Location"] == "/projects/" and response.cookies["sandbox_banner"].value == "hidden"
+    assert 'id="sandbox-banner"' not in client.get("/projects/").content.decode()
