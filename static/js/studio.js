@@ -411,6 +411,8 @@
     var count = document.querySelectorAll("[data-select]:checked").length;
     var out = document.querySelector("[data-selected-count]");
     if (out) out.textContent = count ? fill(out.getAttribute("data-msg-some"), { n: count }) : out.getAttribute("data-msg-none");
+    var bar = document.querySelector("[data-bulk-bar]");
+    if (bar) bar.toggleAttribute("data-active", count > 0);
     var grid = document.getElementById("gallery-grid");
     if (grid) grid.classList.toggle("is-selecting", count > 0);
   });
