@@ -20,7 +20,7 @@ from tests.sandbox.quiet import quiet_sandbox
 PASSWORD = "a-Strong-pass-123"
 
 # The live server must pass Chanjing's `access_token` header through, as `make run` does.
-django.test.testcases.QuietWSGIRequestHandler = QuietUnderscoreHeadersRequestHandler
+django.test.testcases.QuietWSGIRequestHandler = QuietUnderscoreHeadersRequestHandler  # type: ignore[misc, assignment]
 
 
 @pytest.fixture(autouse=True)

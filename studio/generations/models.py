@@ -78,11 +78,11 @@ def video_upload_to(instance: Generation, filename: str) -> str:
     return f"videos/{instance.code}/{filename}"
 
 
-class GenerationQuerySet(models.QuerySet):
+class GenerationQuerySet(models.QuerySet["Generation"]):
     def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> GenerationQuerySet:
         if not user.is_authenticated:
             return self.none()
-        return self.filter(workspace__memberships__user=user)
+        return self.filter(workspace__memberships__user=user.pk)
 
     def with_related(self) -> GenerationQuerySet:
         return self.select_related("project", "workspace", "created_by")

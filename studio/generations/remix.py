@@ -7,7 +7,7 @@ The parent's stored frames are reused by name (services.create_takes), not copie
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 FRAMES = (("start_frame", "keep_start_frame"), ("end_frame", "keep_end_frame"))
 
 
-def remix_initial(parent: Generation) -> dict:
+def remix_initial(parent: Generation) -> dict[str, Any]:
     """The generation form's starting values for a remix of `parent`."""
     return {
         "prompt": parent.prompt,
@@ -36,7 +36,7 @@ def remix_initial(parent: Generation) -> dict:
     }
 
 
-def remix_source(request: HttpRequest, form: GenerationForm) -> tuple[Generation | None, dict]:
+def remix_source(request: HttpRequest, form: GenerationForm) -> tuple[Generation | None, dict[str, Any]]:
     """The remixed generation (if any) and the data to create from, with its kept frames filled in.
 
     Adds an error to the form when the kept frames do not make sense (an end frame alone).
@@ -57,12 +57,12 @@ def remix_source(request: HttpRequest, form: GenerationForm) -> tuple[Generation
     return parent, data
 
 
-def takes_refusal(exceeded: QuotaExceeded, data: dict) -> str:
+def takes_refusal(exceeded: QuotaExceeded, data: dict[str, Any]) -> str:
     """The quota's refusal, saying how the takes add up when there are several."""
     return refusal(exceeded.status, exceeded.seconds, takes=data.get("takes") or 1)
 
 
-def lineage(generation: Generation, user: User) -> dict:
+def lineage(generation: Generation, user: User) -> dict[str, Any]:
     """The parent and the children of `generation` that `user` may open (remixes can cross workspaces)."""
     visible = Generation.objects.visible_to(user).with_related()
     parent = visible.filter(pk=generation.parent_id).first() if generation.parent_id else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
@@ -29,7 +29,7 @@ WEB_SUBMIT_READ_TIMEOUT = 1.5
 def create_generation(
     project: Project,
     user: User,
-    data: dict,
+    data: dict[str, Any],
     *,
     parent: Generation | None = None,
     code: uuid.UUID | None = None,
@@ -44,7 +44,7 @@ def create_generation(
 def create_takes(
     project: Project,
     user: User,
-    data: dict,
+    data: dict[str, Any],
     *,
     takes: int,
     parent: Generation | None = None,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,10 +17,12 @@ from django_htmx.http import HttpResponseStopPolling, reswap, retarget, trigger_
 
 from studio.generations.access import get_generation_for_user, get_project_for_user
 from studio.generations.forms import GenerationForm, ProjectForm
+from studio.generations.gallery import mark_starred
 from studio.generations.lifecycle import CALLBACK_SIGNER, cancel
 from studio.generations.models import Favorite, Generation, Project, Status
 from studio.generations.remix import lineage, remix_source, takes_refusal
 from studio.generations.services import create_takes, retry_generation, try_submit_now
+from studio.lib.http import AuthedRequest
 from studio.usage.quota import QuotaExceeded, remaining
 from studio.workspaces.access import current_membership, require_role
 from studio.workspaces.models import Membership
@@ -29,13 +32,13 @@ PAGE_SIZE = 48
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     return redirect("generations:projects")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def project_list(request: HttpRequest) -> HttpResponse:
+def project_list(request: AuthedRequest) -> HttpResponse:
     membership = current_membership(request)
     form = ProjectForm(request.POST or None)
     if request.method == "POST":
@@ -55,12 +58,12 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 
 def _project_context(
-    request: HttpRequest,
+    request: AuthedRequest,
     project: Project,
     membership: Membership,
     form: GenerationForm,
     remix: Generation | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """The project page's context; `remix` is the generation whose settings fill the form, if any."""
     generations = project.generations.with_related()[:PAGE_SIZE]
     return {
@@ -76,7 +79,7 @@ def _project_context(
 
 @login_required
 @require_GET
-def project_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def project_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     project, membership = get_project_for_user(request, code)
     context = _project_context(request, project, membership, GenerationForm())
     return render(request, "generations/project_detail.html", context)
@@ -84,7 +87,7 @@ def project_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def generation_create(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def generation_create(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     project, membership = get_project_for_user(request, code, write=True)
     form = GenerationForm(request.POST, request.FILES)
     parent, data = remix_source(request, form)  # the remixed generation, through the scoped lookup
@@ -125,7 +128,7 @@ def generation_create(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     return trigger_client_event(response, "generation-created", {"code": str(generation.code)})
 
 
-def _repeated_submit(request: HttpRequest, project: Project) -> HttpResponse:
+def _repeated_submit(request: AuthedRequest, project: Project) -> HttpResponse:
     """A form already submitted once: its generation exists, so show it instead of making another."""
     if request.htmx:
         return HttpResponse(status=204)
@@ -134,7 +137,7 @@ def _repeated_submit(request: HttpRequest, project: Project) -> HttpResponse:
 
 @login_required
 @require_GET
-def generation_card(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def generation_card(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     generation, membership = get_generation_for_user(request, code)
     context = {"generation": generation, "membership": membership}
     if generation.is_terminal:
@@ -145,16 +148,16 @@ def generation_card(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def generation_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def generation_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     generation, membership = get_generation_for_user(request, code)
-    generation.is_starred = Favorite.objects.filter(user=request.user, generation=generation).exists()
+    mark_starred(generation, Favorite.objects.filter(user=request.user, generation=generation).exists())
     context = {"generation": generation, "membership": membership, **lineage(generation, request.user)}
     return render(request, "generations/generation_detail.html", context)
 
 
 @login_required
 @require_POST
-def generation_retry(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def generation_retry(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     original, membership = get_generation_for_user(request, code, write=True)
     try:
         generation = retry_generation(original, request.user)
@@ -172,7 +175,7 @@ def generation_retry(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def generation_cancel(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def generation_cancel(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     generation, membership = get_generation_for_user(request, code, write=True)
     if not cancel(generation):
         messages.error(

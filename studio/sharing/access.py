@@ -23,7 +23,7 @@ def get_share_link_for_user(
 
 def get_live_share_link(token: str) -> ShareLink:
     """The public side: a revoked or expired link is gone at once, for the page and its media alike."""
-    link = (
+    link: ShareLink | None = (
         ShareLink.objects.live()
         .select_related("generation__created_by", "generation__workspace")
         .filter(token=token)

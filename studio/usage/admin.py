@@ -6,7 +6,7 @@ from studio.usage.models import WorkspaceQuota
 
 
 @admin.register(WorkspaceQuota)
-class WorkspaceQuotaAdmin(admin.ModelAdmin):
+class WorkspaceQuotaAdmin(admin.ModelAdmin[WorkspaceQuota]):
     list_display = ["workspace", "monthly_seconds", "per_member_monthly_seconds", "updated_at"]
     list_editable = ["monthly_seconds", "per_member_monthly_seconds"]
     search_fields = ["workspace__name"]

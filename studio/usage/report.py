@@ -130,7 +130,7 @@ def build_report(start: date, end: date, period: str = "day", group: str = "work
     generations = Generation.objects.filter(created_at__gte=low, created_at__lt=high)
     in_range = generations.annotate(bucket=trunc)
 
-    rows: dict[tuple, Row] = {}
+    rows: dict[tuple[object, ...], Row] = {}
     grouped = (
         in_range.values("bucket", *keys)
         .annotate(

@@ -28,11 +28,11 @@ WRITE_ROLES = frozenset({Role.OWNER, Role.ADMIN, Role.EDITOR})
 MANAGE_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 
 
-class WorkspaceQuerySet(models.QuerySet):
+class WorkspaceQuerySet(models.QuerySet["Workspace"]):
     def for_user(self, user: AbstractBaseUser | AnonymousUser) -> WorkspaceQuerySet:
         if not user.is_authenticated:
             return self.none()
-        return self.filter(memberships__user=user)
+        return self.filter(memberships__user=user.pk)
 
 
 class Workspace(models.Model):
@@ -58,6 +58,9 @@ class LastOwnerError(Exception):
 
 
 class Membership(models.Model):
+    # Not stored: set by the members page for the rows the viewer may change.
+    manageable: bool
+
     # The public id of a membership in URLs (members page actions); integer ids stay on the server.
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
@@ -147,7 +150,7 @@ class InvitationState(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
-class InvitationQuerySet(models.QuerySet):
+class InvitationQuerySet(models.QuerySet["Invitation"]):
     def pending(self, now: datetime | None = None) -> InvitationQuerySet:
         return self.filter(
             accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now or timezone.now()

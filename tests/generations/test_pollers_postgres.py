@@ -55,7 +55,7 @@ def poller_env(base_url: str, media_root: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def start_pollers(count: int, env: dict[str, str]) -> list[subprocess.Popen]:
+def start_pollers(count: int, env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
     return [
         subprocess.Popen(
             [sys.executable, "manage.py", "poll_generations"],
@@ -68,7 +68,7 @@ def start_pollers(count: int, env: dict[str, str]) -> list[subprocess.Popen]:
     ]
 
 
-def stop(processes: list[subprocess.Popen]) -> list[int]:
+def stop(processes: list[subprocess.Popen[bytes]]) -> list[int]:
     for process in processes:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)

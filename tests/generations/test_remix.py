@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ def parent(team) -> Generation:
     return generation
 
 
-def remix_post(parent: Generation, **overrides) -> dict:
+def remix_post(parent: Generation, **overrides) -> dict[str, Any]:
     data = {
         "prompt": parent.prompt,
         "aspect_ratio": parent.aspect_ratio,
