@@ -25,7 +25,7 @@ from studio.generations.lifecycle import CALLBACK_SIGNER
 from studio.generations.models import SavedPrompt
 from studio.sharing.models import ShareLink
 from studio.workspaces.models import Invitation, Membership
-from tests.conftest import PERSONAS
+from tests.factories import PERSONAS
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from studio.chanjing.factory import get_client
 from studio.chanjing.models import ProviderCall, ProviderToken
 from studio.generations import services
 from studio.generations.models import Generation, Project, Status
-from tests.conftest import image_file
+from tests.factories import image_file
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}

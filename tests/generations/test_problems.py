@@ -65,7 +65,9 @@ def test_problems_stored_with_class_names_are_given_their_reason():
         error_kind=problems.PROVIDER, error_params={"type": "TransportError", "retryable": True}
     )
     busy = make_generation(
-        error_kind=problems.PROVIDER, error_code=40001, error_params={"type": "RateLimited", "retryable": True}
+        error_kind=problems.PROVIDER,
+        error_code=40001,
+        error_params={"type": "RateLimited", "retryable": True},
     )
     migration.forwards(apps, None)
     for generation in (rejected, unreachable, busy):

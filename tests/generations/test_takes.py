@@ -9,7 +9,7 @@ import pytest
 
 from studio.generations.models import Generation
 from studio.usage.models import WorkspaceQuota
-from tests.conftest import image_file
+from tests.factories import image_file
 
 pytestmark = pytest.mark.django_db
 

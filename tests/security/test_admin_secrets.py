@@ -13,10 +13,10 @@ from django.contrib import admin
 from django.db.models import Model
 from django.urls import reverse
 
-from studio.accounts.models import User
 from studio.chanjing.models import ProviderToken
 from studio.sharing.models import ShareLink
 from studio.workspaces.models import Invitation
+from tests.factories import make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ SECRET_MODELS: set[type[Model]] = {ProviderToken, Invitation, ShareLink}
 
 @pytest.fixture
 def superuser_client(client):
-    client.force_login(User.objects.create_superuser("root", "root@example.com", "x-Strong-pass-1"))
+    client.force_login(make_staff("root"))
     return client
 
 
