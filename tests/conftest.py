@@ -32,6 +32,15 @@ from tests.sandbox.quiet import quiet_sandbox
 django.test.testcases.QuietWSGIRequestHandler = QuietUnderscoreHeadersRequestHandler  # type: ignore[misc, assignment]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`make test` runs with `--dist loadgroup`: every browser test goes to one worker, so only
+    one worker pays for starting chromium and the live server behind it (about 16 s each), and
+    two browsers never compete for the machine's two cores while the other worker runs the rest."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
