@@ -14,11 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from studio.accounts.models import User
+from studio.generations.ledger import billed_seconds, billed_seconds_expression, is_billed
 from studio.generations.lifecycle import cancel
 from studio.generations.models import Favorite, Generation, Project, SavedPrompt, Status, WorkerHeartbeat
+from studio.generations.quota import QuotaExceeded
 from studio.generations.services import retry_generation
-from studio.usage.ledger import billed_seconds, billed_seconds_expression, is_billed
-from studio.usage.quota import QuotaExceeded
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations

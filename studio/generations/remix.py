@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from studio.generations.access import get_generation_for_user
 from studio.generations.forms import GenerationForm
 from studio.generations.models import Generation
-from studio.usage.quota import QuotaExceeded, refusal
+from studio.generations.quota import QuotaExceeded, refusal
 
 if TYPE_CHECKING:
     from studio.accounts.models import User

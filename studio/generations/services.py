@@ -12,9 +12,8 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from studio.chanjing.factory import get_client, token_status
-from studio.generations import lifecycle
+from studio.generations import lifecycle, quota
 from studio.generations.models import Generation, Project, Status
-from studio.usage import quota
 
 if TYPE_CHECKING:
     from studio.accounts.models import User

@@ -20,10 +20,10 @@ from studio.generations.forms import GenerationForm, ProjectForm
 from studio.generations.gallery import mark_starred
 from studio.generations.lifecycle import CALLBACK_SIGNER, cancel
 from studio.generations.models import Favorite, Generation, Project, Status
+from studio.generations.quota import QuotaExceeded, remaining
 from studio.generations.remix import lineage, remix_source, takes_refusal
 from studio.generations.services import create_takes, retry_generation, try_submit_now
 from studio.lib.http import AuthedRequest
-from studio.usage.quota import QuotaExceeded, remaining
 from studio.workspaces.access import current_membership, require_role
 from studio.workspaces.models import Membership
 

@@ -16,8 +16,8 @@ from django.db.models.functions import Trunc
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from studio.generations.ledger import BILLED, SETTLED_FAILURE, billed_seconds_expression
 from studio.generations.models import Generation, Status
-from studio.usage.ledger import BILLED, SETTLED_FAILURE, billed_seconds_expression
 
 PERIODS = {"day": _("Day"), "week": _("Week"), "month": _("Month")}
 # Group key: the fields that identify a group and, last, the one that names it.

@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from studio.lib.admin import HideSecretFieldsAdmin
-from studio.usage.models import WorkspaceQuota
-from studio.workspaces.models import Invitation, Membership, Workspace
+from studio.workspaces.models import Invitation, Membership, Workspace, WorkspaceQuota
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -103,3 +102,12 @@ class InvitationAdmin(HideSecretFieldsAdmin, admin.ModelAdmin[Invitation]):
     @admin.display(description=_("state"))
     def state(self, obj: Invitation) -> StrOrPromise:
         return obj.state.label
+
+
+@admin.register(WorkspaceQuota)
+class WorkspaceQuotaAdmin(admin.ModelAdmin[WorkspaceQuota]):
+    list_display = ["workspace", "monthly_seconds", "per_member_monthly_seconds", "updated_at"]
+    list_editable = ["monthly_seconds", "per_member_monthly_seconds"]
+    search_fields = ["workspace__name"]
+    list_select_related = ["workspace"]
+    raw_id_fields = ["workspace"]

@@ -216,3 +216,30 @@ class Invitation(models.Model):
         if self.state == InvitationState.PENDING:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+class WorkspaceQuota(models.Model):
+    """Seconds of video per calendar month (studio time zone); no row means no limit.
+
+    The row is also the lock that serialises quota checks: see studio.generations.quota.reserve.
+    """
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="quota")
+    monthly_seconds = models.PositiveIntegerField(
+        _("seconds per month"), help_text=_("Seconds of video the whole workspace may generate a month.")
+    )
+    per_member_monthly_seconds = models.PositiveIntegerField(
+        _("seconds per member per month"),
+        null=True,
+        blank=True,
+        help_text=_("Optional cap for each member; empty means members share the workspace's seconds."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "usage_workspacequota"  # made by the usage app, which no longer owns it
+        verbose_name = _("workspace quota")
+        verbose_name_plural = _("workspace quotas")
+
+    def __str__(self) -> str:
+        return f"{self.workspace}: {self.monthly_seconds} s/month"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from studio.generations.models import Generation
-from studio.usage.models import WorkspaceQuota
+from studio.workspaces.models import WorkspaceQuota
 from tests.factories import image_file
 
 pytestmark = pytest.mark.django_db

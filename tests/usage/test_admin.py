@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from studio.generations.models import Generation, Status
-from studio.usage.models import WorkspaceQuota
-from studio.usage.quota import month_start
+from studio.generations.quota import month_start
+from studio.workspaces.models import WorkspaceQuota
 from tests.factories import at, make_past_generation
 
 pytestmark = pytest.mark.django_db
@@ -131,7 +131,7 @@ def test_other_admins_render(client, staff, ledger):
         "/admin/generations/workerheartbeat/",
         "/admin/workspaces/workspace/",
         "/admin/workspaces/membership/",
-        "/admin/usage/workspacequota/",
+        "/admin/workspaces/workspacequota/",
         f"{CHANGELIST}?status__exact=failed&model_code=Doubao-Seedance-1.0-lite-i2v",
         f"{CHANGELIST}?created_at__year=2025&created_at__month=3",
     ):

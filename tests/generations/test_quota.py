@@ -8,11 +8,10 @@ import pytest
 from django.utils import timezone
 
 from studio.generations.models import Generation, Status
+from studio.generations.quota import QuotaExceeded, month_start, remaining, reserve
 from studio.generations.services import create_generation
-from studio.usage.models import WorkspaceQuota
-from studio.usage.quota import QuotaExceeded, month_start, remaining, reserve
-from studio.workspaces.models import Role, personal_workspace_for
-from tests.factories import add_member, make_past_generation, make_user
+from studio.workspaces.models import Role, WorkspaceQuota, personal_workspace_for
+from tests.factories import add_member, make_past_generation, make_staff, make_user
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -115,17 +114,15 @@ def test_over_quota_is_a_form_error_in_place(client, alice, used):
 
 
 def test_quota_is_set_in_the_workspace_admin(client, alice):
-    staff = make_user("ops")
-    staff.is_staff = staff.is_superuser = True
-    staff.save()
+    staff = make_staff("ops")
     client.force_login(staff)
     workspace = personal_workspace_for(alice)
     page = client.get(f"/admin/workspaces/workspace/{workspace.pk}/change/")
     assert page.status_code == 200
     assert "quota-0-monthly_seconds" in page.content.decode()
-    assert client.get("/admin/usage/workspacequota/add/").status_code == 200
+    assert client.get("/admin/workspaces/workspacequota/add/").status_code == 200
     response = client.post(
-        "/admin/usage/workspacequota/add/",
+        "/admin/workspaces/workspacequota/add/",
         {"workspace": workspace.pk, "monthly_seconds": 600, "per_member_monthly_seconds": ""},
     )
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -12,9 +12,9 @@ from django.conf import settings as django_settings
 from django.db import connection, connections
 
 from studio.generations.models import Generation
+from studio.generations.quota import QuotaExceeded
 from studio.generations.services import create_generation
-from studio.usage.models import WorkspaceQuota
-from studio.usage.quota import QuotaExceeded
+from studio.workspaces.models import WorkspaceQuota
 
 pytestmark = [
     pytest.mark.postgres,
