@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -30,7 +31,10 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {raw!r}")
 
 
-def _env_number(name: str, default: float, cast: Callable[[str], float], what: str) -> float:
+_Number = TypeVar("_Number", int, float)
+
+
+def _env_number(name: str, default: _Number, cast: Callable[[str], _Number], what: str) -> _Number:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -62,7 +66,7 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     return value
 
 
-def database_from_url(url: str, base_dir: Path) -> dict:
+def database_from_url(url: str, base_dir: Path) -> dict[str, Any]:
     """Turn DATABASE_URL into a DATABASES entry; an empty URL means the embedded SQLite."""
     if not url:
         return {

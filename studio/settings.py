@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,9 @@ from studio.env import (
     env_list,
     env_str,
 )
+
+# Lets generic Django classes take type arguments at run time (`admin.ModelAdmin[Project]`).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

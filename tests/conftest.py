@@ -1,26 +1,44 @@
-"""Shared fixtures: isolated media, personas, and the sandbox provider over real HTTP."""
+"""Shared fixtures: isolated media, personas, and the sandbox provider over real HTTP.
+
+The data comes from tests/factories.py; import helpers from there, never from a conftest."""
 
 from __future__ import annotations
 
-import io
+from typing import Any
 
 import django.test.testcases
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import translation
-from PIL import Image
 
 from studio.accounts.models import User
-from studio.generations.models import Project
+from studio.generations.models import Generation, Project
 from studio.lib.devserver import QuietUnderscoreHeadersRequestHandler
-from studio.workspaces.models import Membership, Role, Workspace, personal_workspace_for
+from studio.workspaces.access import SESSION_KEY
+
+# Tests written before tests/factories.py imported these from here; new tests import them from there.
+from tests.factories import (  # noqa: E402, F401, I001
+    PASSWORD,
+    PERSONAS,
+    finished_generation,
+    image_file,
+    make_project,
+    make_team,
+    make_user,
+)
 from tests.sandbox.quiet import quiet_sandbox
 
-PASSWORD = "a-Strong-pass-123"
-
 # The live server must pass Chanjing's `access_token` header through, as `make run` does.
-django.test.testcases.QuietWSGIRequestHandler = QuietUnderscoreHeadersRequestHandler
+django.test.testcases.QuietWSGIRequestHandler = QuietUnderscoreHeadersRequestHandler  # type: ignore[misc, assignment]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`make test` runs with `--dist loadgroup`: every browser test goes to one worker, so only
+    one worker pays for starting chromium and the live server behind it (about 16 s each), and
+    two browsers never compete for the machine's two cores while the other worker runs the rest."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(autouse=True)
@@ -69,10 +87,6 @@ def sandbox(live_server, settings):
     return settings.CHANJING_BASE_URL
 
 
-def make_user(username: str) -> User:
-    return User.objects.create_user(username=username, email=f"{username}@example.com", password=PASSWORD)
-
-
 @pytest.fixture
 def alice(db) -> User:
     return make_user("alice")
@@ -85,56 +99,17 @@ def bob(db) -> User:
 
 @pytest.fixture
 def alice_project(alice) -> Project:
-    return Project.objects.create(workspace=personal_workspace_for(alice), name="Spring ad", created_by=alice)
+    return make_project(created_by=alice, name="Spring ad")
 
 
 @pytest.fixture
-def team(db):
+def team(db) -> dict[str, Any]:
     """A team workspace with one person per role, and an outsider with a workspace of their own."""
-    people = {name: make_user(name) for name in ("owner", "admin", "editor", "viewer", "outsider")}
-    workspace = Workspace.objects.create(name="Team", created_by=people["owner"])
-    for role in (Role.OWNER, Role.ADMIN, Role.EDITOR, Role.VIEWER):
-        Membership.objects.create(workspace=workspace, user=people[role.value], role=role)
-    project = Project.objects.create(workspace=workspace, name="Team project", created_by=people["owner"])
-    return {"workspace": workspace, "project": project, **people}
-
-
-def image_file(name: str = "frame.png", size=(360, 640), color=(200, 60, 90), fmt: str = "PNG"):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, format=fmt)
-    content_type = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}[fmt]
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
-
-
-# --- Personas for teams and sharing -------------------------------------------------------
-
-PERSONAS = ("owner", "admin", "editor", "viewer", "outsider", "anonymous")
-
-
-def finished_generation(workspace, project, user, prompt: str = "a lantern drifts over the lake"):
-    """A succeeded generation with a (tiny, fake) video, poster and start frame on disk."""
-    from django.core.files.base import ContentFile
-
-    from studio.generations.models import Generation, Status
-
-    generation = Generation(
-        workspace=workspace,
-        project=project,
-        created_by=user,
-        prompt=prompt,
-        model_code="Doubao-Seedance-1.0-lite-i2v",
-        status=Status.SUCCEEDED,
-    )
-    video = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 4
-    generation.video.save("v.mp4", ContentFile(video), save=False)
-    generation.poster.save("p.jpg", ContentFile(b"\xff\xd8\xff poster"), save=False)
-    generation.start_frame.save("s.png", ContentFile(b"\x89PNG frame"), save=False)
-    generation.save()
-    return generation
+    return make_team()
 
 
 @pytest.fixture
-def team_generation(team):
+def team_generation(team) -> Generation:
     """A finished video in the team workspace, made by the editor."""
     return finished_generation(team["workspace"], team["project"], team["editor"])
 
@@ -142,7 +117,6 @@ def team_generation(team):
 @pytest.fixture
 def sign_in_as(client, team):
     """Sign the test client in as a persona; team members are switched into the team workspace."""
-    from studio.workspaces.access import SESSION_KEY
 
     def sign_in(persona: str, on=None):
         on = on or client

@@ -7,8 +7,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
-from studio.accounts.models import User
-from tests.conftest import finished_generation
+from tests.factories import finished_generation, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +25,7 @@ def test_every_studio_model_has_an_admin():
 
 def test_every_admin_list_and_detail_page_opens(client, team):
     finished_generation(team["workspace"], team["project"], team["editor"])
-    staff = User.objects.create_superuser("root", "root@example.com", "x-Strong-pass-1")
+    staff = make_staff("root")
     client.force_login(staff)
     for model in studio_models():
         prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"

@@ -6,6 +6,7 @@ import ast
 import gettext
 import re
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core import mail
@@ -19,9 +20,11 @@ ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9,en;q=0.5"}
 EN = {"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9"}
 
 
-def read_po(path: Path) -> list[dict]:
+def read_po(path: Path) -> list[dict[str, Any]]:
     """The entries of a .po file: msgctxt, msgid, msgid_plural, msgstr (all forms) and flags."""
-    entries, entry, field = [], None, None
+    entries: list[dict[str, Any]] = []
+    entry: dict[str, Any] | None = None
+    field: str | tuple[str, int] | None = None
     for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         if not line.strip():
             if entry and "msgid" in entry:
@@ -42,7 +45,7 @@ def read_po(path: Path) -> list[dict]:
     return entries
 
 
-def _append(entry: dict, field, text: str, reset: bool = False) -> None:
+def _append(entry: dict[str, Any], field, text: str, reset: bool = False) -> None:
     if isinstance(field, tuple):
         forms = entry["msgstr"]
         forms[field[1]] = ("" if reset else forms.get(field[1], "")) + text

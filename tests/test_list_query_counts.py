@@ -7,10 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from studio.generations.models import Generation, Project, SavedPrompt, Status
+from studio.generations.models import SavedPrompt, Status
 from studio.sharing.models import ShareLink
-from studio.workspaces.models import Invitation, Membership, Role
-from tests.conftest import finished_generation, make_user
+from studio.workspaces.models import Invitation, Role
+from tests.factories import add_member, finished_generation, make_generation, make_project, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -18,19 +18,17 @@ pytestmark = pytest.mark.django_db
 def add_items(team, count: int, start: int) -> None:
     workspace, project, owner = team["workspace"], team["project"], team["owner"]
     for index in range(start, start + count):
-        Project.objects.create(workspace=workspace, name=f"project {index}", created_by=owner)
+        make_project(workspace, name=f"project {index}")
         member = make_user(f"member{index}")
-        Membership.objects.create(workspace=workspace, user=member, role=Role.EDITOR)
+        add_member(workspace, member, Role.EDITOR)
         Invitation.objects.create(workspace=workspace, role=Role.VIEWER, created_by=owner)
         SavedPrompt.objects.create(project=project, name=f"prompt {index}", text="雨夜街头", created_by=owner)
         generation = finished_generation(workspace, project, member, prompt=f"shot {index}")
         ShareLink.objects.create(generation=generation, created_by=owner)
-        Generation.objects.create(
-            workspace=workspace,
-            project=project,
+        make_generation(
+            project,
             created_by=member,
             prompt=f"failed {index}",
-            model_code="Doubao-Seedance-1.0-lite-i2v",
             status=Status.FAILED,
             error_kind="task_failed",
             error_raw="内容审核未通过",

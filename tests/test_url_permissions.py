@@ -14,6 +14,7 @@ and back to a page), 403 a role that may not act, 404 outside the workspace, 405
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -24,7 +25,7 @@ from studio.generations.lifecycle import CALLBACK_SIGNER
 from studio.generations.models import SavedPrompt
 from studio.sharing.models import ShareLink
 from studio.workspaces.models import Invitation, Membership
-from tests.conftest import PERSONAS
+from tests.factories import PERSONAS
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,7 @@ SIGNED_OUT_ONLY = (302, 302, 302, 302, 302, 200)  # sign in / sign up pages
 
 @dataclass
 class World:
-    team: dict
+    team: dict[str, Any]
     generation: object
     share: ShareLink
     invitation: Invitation
@@ -57,7 +58,7 @@ class World:
 
 
 # One entry per URL name: how to build its arguments, the POST body, and the expected statuses.
-TABLE: dict[str, dict] = {
+TABLE: dict[str, dict[str, Any]] = {
     "healthz": {"args": lambda w: [], "GET": EVERYONE, "POST": NOT_ALLOWED_PUBLIC},
     "accounts:signup": {"args": lambda w: [], "GET": SIGNED_OUT_ONLY, "POST": SIGNED_OUT_ONLY},
     "accounts:login": {"args": lambda w: [], "GET": SIGNED_OUT_ONLY, "POST": SIGNED_OUT_ONLY},

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from studio.accounts.models import User
 
 
-class SignupForm(UserCreationForm):
+class SignupForm(UserCreationForm[User]):
     email = forms.EmailField(label=gettext_lazy("Email"), required=True)
 
     class Meta:
@@ -16,7 +16,7 @@ class SignupForm(UserCreationForm):
         fields = ["username", "email"]
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
+        email: str = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(_("An account with this email already exists."))
         return email

@@ -8,7 +8,7 @@ from studio.chanjing.models import ProviderCall, ProviderRateSlot, ProviderToken
 from studio.lib.admin import HideSecretFieldsAdmin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Model]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -31,7 +31,7 @@ class ProviderCallAdmin(ReadOnlyAdmin):
     list_filter = ["endpoint", "code", "ok"]
     search_fields = ["trace_id", "msg", "generation_code"]
     date_hierarchy = "created_at"
-    fields = [
+    fields = readonly_fields = (
         "created_at",
         "endpoint",
         "http_status",
@@ -43,8 +43,7 @@ class ProviderCallAdmin(ReadOnlyAdmin):
         "attempt",
         "generation_code",
         "process",
-    ]
-    readonly_fields = fields
+    )
     list_per_page = 100
 
 
@@ -52,12 +51,11 @@ class ProviderCallAdmin(ReadOnlyAdmin):
 class ProviderTokenAdmin(HideSecretFieldsAdmin, ReadOnlyAdmin):
     # The token itself is a live credential: it is never listed, shown or searchable.
     list_display = ["base_url", "app_id", "expires_at", "updated_at"]
-    fields = ["base_url", "app_id", "expires_at", "updated_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("base_url", "app_id", "expires_at", "updated_at")
 
 
 @admin.register(ProviderRateSlot)
-class ProviderRateSlotAdmin(admin.ModelAdmin):
+class ProviderRateSlotAdmin(admin.ModelAdmin[ProviderRateSlot]):
     """The deployment-wide rate limiter's row: shown for diagnosis, written only by the limiter."""
 
     list_display = ["key", "next_free_at"]

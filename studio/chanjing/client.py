@@ -129,7 +129,8 @@ class ChanjingClient(Transport):
         if not isinstance(data, dict):
             raise self._broken(TASK_PAGE_PATH, "The task list answer has no data object.")
         items = [TaskInfo.from_api(item) for item in data.get("list") or [] if isinstance(item, dict)]
-        page_info = data.get("page_info") if isinstance(data.get("page_info"), dict) else {}
+        page_info = data.get("page_info")
+        page_info = page_info if isinstance(page_info, dict) else {}
         return TaskPage(
             items=items,
             total=as_int(data.get("total", page_info.get("total_count")), len(items)),

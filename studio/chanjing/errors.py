@@ -7,6 +7,8 @@ the access token or the secret key: the client redacts them before building an e
 
 from __future__ import annotations
 
+from typing import Any
+
 OUT_OF_CREDIT_WORDS = ("余额不足", "蝉豆不足", "欠费", "扣费失败")
 UNKNOWN_MODEL_WORDS = ("模型不存在",)
 
@@ -105,7 +107,7 @@ class ServerError(ChanjingError):
 class UploadRejected(ChanjingError):
     """The uploaded file failed the content check (98) or was deleted (99/100)."""
 
-    def __init__(self, msg: str = "", *, file_status: int | None = None, **kwargs) -> None:
+    def __init__(self, msg: str = "", *, file_status: int | None = None, **kwargs: Any) -> None:
         self.file_status = file_status
         super().__init__(msg, **kwargs)
 

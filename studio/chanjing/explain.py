@@ -25,46 +25,80 @@ from studio.chanjing.wire import CODE_BAD_REQUEST, CODE_OK, CODE_PARAM, CODE_QPS
 
 MODERATION_WORDS = ("审核", "违规", "敏感")
 
+# Why a call failed when the business code alone does not say: facts a generation stores and
+# is worded from later, in the reader's language.
+UPLOAD_REJECTED = "upload_rejected"
+UPLOAD_TIMEOUT = "upload_timeout"
+AMBIGUOUS_SUBMIT = "ambiguous_submit"
+UNREACHABLE = "unreachable"
+REFUSED_BEFORE_SENDING = "refused_before_sending"
+SIGN_IN_FAILED = "sign_in_failed"
 
-def explain(error: ChanjingError | None = None, *, code: int | None = None, msg: str = "") -> str:
-    """Explain an error, or a business `code` and `msg`, or (with neither) a failed task's err_msg."""
+
+def reason_of(error: ChanjingError) -> str:
+    """The reason an error stands for, or "" when its code and message say it all."""
+    if isinstance(error, UploadRejected):
+        return UPLOAD_REJECTED
+    if isinstance(error, UploadTimeout):
+        return UPLOAD_TIMEOUT
+    if isinstance(error, AmbiguousSubmit):
+        return AMBIGUOUS_SUBMIT
+    if isinstance(error, TransportError) and error.code is None:
+        return UNREACHABLE
+    if isinstance(error, ParamError) and error.code is None:
+        return REFUSED_BEFORE_SENDING
+    if isinstance(error, AuthError) and error.code is None:
+        return SIGN_IN_FAILED
+    return ""
+
+
+def explain(
+    error: ChanjingError | None = None,
+    *,
+    code: int | None = None,
+    msg: str = "",
+    reason: str = "",
+    retryable: bool = True,
+    file_status: int | None = None,
+) -> str:
+    """Explain an error, or its stored facts (a business `code` and `msg`, the `reason`), or
+    (with none of them) a failed task's err_msg."""
     if error is not None:
-        code = error.code
-        msg = error.msg
+        code, msg, reason = error.code, error.msg, reason_of(error)
+        retryable, file_status = error.retryable, getattr(error, "file_status", None)
     msg = msg or ""
     if mentions_out_of_credit(msg):
         return _(
             "The studio's Chanjing account is out of credit, so no video can be made right now. "
             "Please contact an administrator to top it up."
         )
-    if error is not None:
-        by_type = _explain_type(error)
-        if by_type:
-            return by_type
+    by_reason = _explain_reason(reason, msg, retryable=retryable, file_status=file_status)
+    if by_reason:
+        return by_reason
     if code is not None:
         return _explain_code(code, msg)
     return _explain_task_failure(msg)
 
 
-def _explain_type(error: ChanjingError) -> str:
-    if isinstance(error, UploadRejected):
-        if error.file_status == FILE_REJECTED:
+def _explain_reason(reason: str, msg: str, *, retryable: bool, file_status: int | None) -> str:
+    if reason == UPLOAD_REJECTED:
+        if file_status == FILE_REJECTED:
             return _("Chanjing's content check rejected this image. Please choose a different image.")
         return _("Chanjing deleted the uploaded image before it could be used. Please upload it again.")
-    if isinstance(error, UploadTimeout):
+    if reason == UPLOAD_TIMEOUT:
         return _("Chanjing took too long to accept the image. We will try again.")
-    if isinstance(error, AmbiguousSubmit):
+    if reason == AMBIGUOUS_SUBMIT:
         return _(
             "We lost contact with the video service while sending this request. "
             "We are checking whether it arrived before sending it again."
         )
-    if isinstance(error, TransportError) and error.code is None:
-        if not error.retryable:
-            return _("The video service could not be reached for this request: %(msg)s") % {"msg": error.msg}
+    if reason == UNREACHABLE:
+        if not retryable:
+            return _("The video service could not be reached for this request: %(msg)s") % {"msg": msg}
         return _("The video service cannot be reached at the moment. We will try again automatically.")
-    if isinstance(error, ParamError) and error.code is None:
-        return _("This request is not valid: %(msg)s") % {"msg": error.msg}
-    if isinstance(error, AuthError) and error.code is None:
+    if reason == REFUSED_BEFORE_SENDING:
+        return _("This request is not valid: %(msg)s") % {"msg": msg}
+    if reason == SIGN_IN_FAILED:
         return _("The studio could not sign in to the video service. Please contact an administrator.")
     return ""
 

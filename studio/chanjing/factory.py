@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 
 from studio.chanjing.client import ChanjingClient
@@ -10,7 +12,7 @@ from studio.chanjing.ratelimit import DatabaseRateLimiter
 from studio.chanjing.tokens import DatabaseTokenStore
 
 
-def get_client(**overrides) -> ChanjingClient:
+def get_client(**overrides: Any) -> ChanjingClient:
     """The client from settings; `overrides` adjust one use (e.g. a web request's short timeout)."""
     options = {
         "token_store": _token_store(),
@@ -30,7 +32,7 @@ def get_client(**overrides) -> ChanjingClient:
     )
 
 
-def token_status() -> dict:
+def token_status() -> dict[str, Any]:
     """What admins may see about the shared token: when it expires, never its value."""
     row = _token_store().current()
     expires_at = row.expires_at if row is not None and row.token else None

@@ -21,7 +21,7 @@ def check_frame_mode(frame_mode: str) -> None:
         raise ValueError(f"frame_mode must be one of {FRAME_MODES}, not {frame_mode!r}")
 
 
-def build_submit_body(request: SubmitRequest, frame_mode: str = "both") -> dict:
+def build_submit_body(request: SubmitRequest, frame_mode: str = "both") -> dict[str, Any]:
     """The JSON body of a submit, validated against the contract before anything is sent.
 
     `frame_mode` picks how frames travel: "fields" (start_frame/end_frame), "list"

@@ -95,7 +95,9 @@ class DatabaseTokenStore:
         A token that lives less than the margin (a sandbox with a short TTL) would otherwise be
         due for refresh as soon as it is issued, and every call would fetch a new one.
         """
-        lifetime = (row.expires_at - row.updated_at).total_seconds() if row.updated_at else None
+        lifetime = None
+        if row.expires_at and row.updated_at:
+            lifetime = (row.expires_at - row.updated_at).total_seconds()
         if lifetime is None or lifetime <= 0:
             return self.refresh_margin
         return min(self.refresh_margin, lifetime / 2)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 DEFAULT_MODEL_CODE = "Doubao-Seedance-1.0-lite-i2v"
 
@@ -28,6 +28,10 @@ def _str(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+@overload
+def as_int(value: Any, default: int) -> int: ...
+@overload
+def as_int(value: Any, default: None) -> int | None: ...
 def as_int(value: Any, default: int | None) -> int | None:
     """An integer from an answer's field, or `default` when it is missing or not a number."""
     if isinstance(value, bool) or value is None:
@@ -59,10 +63,10 @@ class TaskInfo:
     create_time: int | None = None
     model_code: str = ""
     aspect_ratio: str = ""
-    raw: dict = field(default_factory=dict, repr=False, compare=False)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_api(cls, data: dict) -> TaskInfo:
+    def from_api(cls, data: dict[str, Any]) -> TaskInfo:
         output = data.get("output_url")
         if isinstance(output, str):
             output = [output] if output else []
@@ -126,7 +130,7 @@ class UploadTicket:
 class FileInfo:
     file_id: str
     status: int
-    raw: dict = field(default_factory=dict, repr=False, compare=False)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

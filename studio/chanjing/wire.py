@@ -4,6 +4,7 @@ failed answer becomes. Pure functions; the request loop in `transport` applies t
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError
@@ -40,7 +41,7 @@ CODE_QPS = 40001
 CODE_INTERNAL = 50000
 
 
-def parse_envelope(raw: bytes) -> dict | None:
+def parse_envelope(raw: bytes) -> dict[str, Any] | None:
     """The `{code, msg, data, trace_id}` object, or None when the body is anything else."""
     try:
         envelope = json.loads(raw)
@@ -56,7 +57,7 @@ def parse_envelope(raw: bytes) -> dict | None:
 
 def business_error(path: str, code: int, msg: str, trace_id: str, status: int) -> ChanjingError:
     """The error for an envelope whose code is not CODE_OK."""
-    common = {"code": code, "trace_id": trace_id, "http_status": status, "endpoint": path}
+    common: dict[str, Any] = {"code": code, "trace_id": trace_id, "http_status": status, "endpoint": path}
     if path == TOKEN_PATH and code in (CODE_BAD_REQUEST, CODE_TOKEN_INVALID, CODE_PARAM):
         return AuthError(f"Chanjing refused the app credentials: {msg}", **common)
     if code == CODE_TOKEN_INVALID:

@@ -11,12 +11,10 @@ from studio.workspaces.access import require_role
 from studio.workspaces.models import Membership
 
 
-def _scoped(
-    request: HttpRequest, found: object | None, workspace_id: int | None, *, write: bool
-) -> Membership:
-    """404 when the object does not exist or the person is not a member of its workspace; 403 when
-    their role may not write. Both cases look the same to an outsider."""
-    if found is None or not request.user.is_authenticated:
+def _scoped(request: HttpRequest, workspace_id: int, *, write: bool) -> Membership:
+    """404 when the person is not a member of the object's workspace; 403 when their role may not
+    write. Both cases look the same to an outsider as a missing object."""
+    if not request.user.is_authenticated:
         raise Http404
     membership = Membership.objects.filter(workspace_id=workspace_id, user_id=request.user.pk).first()
     return require_role(membership, write=write)
@@ -28,7 +26,9 @@ def get_project_for_user(
     """A live project, or (trashed=True) one waiting in the Trash; anything else is 404."""
     projects = Project.objects.in_trash() if trashed else Project.objects.live()
     project = projects.select_related("workspace").filter(code=code).first()
-    return project, _scoped(request, project, project and project.workspace_id, write=write)
+    if project is None:
+        raise Http404
+    return project, _scoped(request, project.workspace_id, write=write)
 
 
 def get_generation_for_user(
@@ -36,12 +36,16 @@ def get_generation_for_user(
 ) -> tuple[Generation, Membership]:
     """A live generation, or (trashed=True) one waiting in the Trash; anything else is 404."""
     generations = Generation.objects.in_trash() if trashed else Generation.objects.live()
-    generation = generations.with_related().filter(code=code).first()
-    return generation, _scoped(request, generation, generation and generation.workspace_id, write=write)
+    generation: Generation | None = generations.with_related().filter(code=code).first()
+    if generation is None:
+        raise Http404
+    return generation, _scoped(request, generation.workspace_id, write=write)
 
 
 def get_saved_prompt_for_user(
     request: HttpRequest, code: uuid.UUID, *, write: bool = False
 ) -> tuple[SavedPrompt, Membership]:
     saved = SavedPrompt.objects.select_related("project__workspace").filter(code=code).first()
-    return saved, _scoped(request, saved, saved and saved.project.workspace_id, write=write)
+    if saved is None:
+        raise Http404
+    return saved, _scoped(request, saved.project.workspace_id, write=write)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypedDict, cast
+
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -11,15 +13,23 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from studio.accounts.models import User
+from studio.generations.ledger import billed_seconds, billed_seconds_expression, is_billed
 from studio.generations.lifecycle import cancel
 from studio.generations.models import Favorite, Generation, Project, SavedPrompt, Status, WorkerHeartbeat
+from studio.generations.quota import QuotaExceeded
 from studio.generations.services import retry_generation
-from studio.usage.ledger import billed_seconds, billed_seconds_expression, is_billed
-from studio.usage.quota import QuotaExceeded
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _GenerationCount(TypedDict):
+    generation_count: int
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(admin.ModelAdmin[Project]):
     list_display = ["name", "workspace", "created_by", "generation_count", "created_at"]
     list_filter = ["workspace"]
     search_fields = ["name", "description", "workspace__name", "created_by__username"]
@@ -28,16 +38,16 @@ class ProjectAdmin(admin.ModelAdmin):
     raw_id_fields = ["workspace", "created_by"]
     readonly_fields = ["code", "created_at"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Project]:
         return super().get_queryset(request).annotate(generation_count=Count("generations"))
 
     @admin.display(description=_("generations"), ordering="generation_count")
-    def generation_count(self, obj: Project) -> int:
+    def generation_count(self, obj: WithAnnotations[Project, _GenerationCount]) -> int:
         return obj.generation_count
 
 
 # Everything the provider or the poller writes: shown, never edited by hand.
-PROVIDER_FIELDS = [
+PROVIDER_FIELDS = (
     "status",
     "provider_status",
     "unique_id",
@@ -58,12 +68,12 @@ PROVIDER_FIELDS = [
     "error_params",
     "start_frame_url",
     "end_frame_url",
-]
-VIDEO_FIELDS = ["provider_video_url", "video", "poster", "video_bytes", "video_sha256", "video_seconds"]
+)
+VIDEO_FIELDS = ("provider_video_url", "video", "poster", "video_bytes", "video_sha256", "video_seconds")
 
 
 @admin.register(Generation)
-class GenerationAdmin(admin.ModelAdmin):
+class GenerationAdmin(admin.ModelAdmin[Generation]):
     list_display = [
         "created_at",
         "short_prompt",
@@ -126,7 +136,7 @@ class GenerationAdmin(admin.ModelAdmin):
     list_per_page = 100
     show_full_result_count = False
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).annotate(billed_seconds_sort=billed_seconds_expression)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -157,12 +167,12 @@ class GenerationAdmin(admin.ModelAdmin):
     @admin.action(
         permissions=["change"], description=_("Retry: a new generation with the same parameters and frames")
     )
-    def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def retry(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         created = 0
         for original in queryset.select_related("project__workspace", "created_by"):
             # Charged to the person who asked for the original, in its workspace.
             try:
-                retry_generation(original, original.created_by or request.user)
+                retry_generation(original, original.created_by or cast(User, request.user))
             except QuotaExceeded as refusal:
                 self.message_user(request, f"{original.code}: {refusal.message}", messages.WARNING)
                 continue
@@ -180,7 +190,7 @@ class GenerationAdmin(admin.ModelAdmin):
             )
 
     @admin.action(permissions=["change"], description=_("Poll now: move the next attempt to now"))
-    def poll_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def poll_now(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         updated = queryset.filter(status__in=[Status.PENDING, Status.SUBMITTED]).update(
             next_attempt_at=timezone.now()
         )
@@ -192,7 +202,7 @@ class GenerationAdmin(admin.ModelAdmin):
         )
 
     @admin.action(permissions=["change"], description=_("Cancel generations not yet sent to the provider"))
-    def cancel_unsubmitted(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def cancel_unsubmitted(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         cancelled = sum(cancel(generation) for generation in queryset.filter(status=Status.PENDING))
         skipped = queryset.count() - cancelled
         self.message_user(
@@ -215,8 +225,8 @@ class GenerationAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkerHeartbeat)
-class WorkerHeartbeatAdmin(admin.ModelAdmin):
-    list_display = [
+class WorkerHeartbeatAdmin(admin.ModelAdmin[WorkerHeartbeat]):
+    list_display = readonly_fields = fields = (
         "name",
         "last_cycle_at",
         "started_at",
@@ -226,9 +236,7 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
         "polled",
         "completed",
         "failed",
-    ]
-    readonly_fields = list_display
-    fields = list_display
+    )
     search_fields = ["name"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -239,7 +247,7 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
 
 @admin.register(SavedPrompt)
-class SavedPromptAdmin(admin.ModelAdmin):
+class SavedPromptAdmin(admin.ModelAdmin[SavedPrompt]):
     list_display = ["name", "project", "created_by", "updated_at"]
     search_fields = ["name", "text", "project__name", "created_by__username"]
     list_select_related = ["project", "created_by"]
@@ -249,7 +257,7 @@ class SavedPromptAdmin(admin.ModelAdmin):
 
 
 @admin.register(Favorite)
-class FavoriteAdmin(admin.ModelAdmin):
+class FavoriteAdmin(admin.ModelAdmin[Favorite]):
     list_display = ["user", "generation", "created_at"]
     search_fields = ["user__username", "generation__prompt"]
     list_select_related = ["user", "generation"]

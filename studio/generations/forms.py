@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django import forms
 from django.conf import settings
@@ -50,7 +50,7 @@ def frame_widget() -> forms.ClearableFileInput:
     )
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(forms.ModelForm[Project]):
     class Meta:
         model = Project
         fields = ["name", "description"]
@@ -104,7 +104,7 @@ class GenerationForm(forms.Form):
         coerce=int,
         initial=1,
         required=False,
-        empty_value=1,
+        empty_value=1,  # type: ignore[arg-type]  # the stubs allow only str; Django takes any value
         widget=forms.RadioSelect,
         help_text=gettext_lazy("Variations of the same prompt, made side by side."),
     )
@@ -142,19 +142,19 @@ class GenerationForm(forms.Form):
         return uuid.uuid5(SUBMIT_NAMESPACE, f"{user.pk}:{token}") if token else None
 
     def clean_prompt(self) -> str:
-        prompt = self.cleaned_data["prompt"].strip()
+        prompt: str = self.cleaned_data["prompt"].strip()
         if not prompt:
             raise forms.ValidationError(_("Write a prompt first."))
         return prompt
 
     # False is FileField's answer when the clear box is ticked on an optional field.
-    def clean_start_frame(self) -> UploadedFile | Literal[False] | None:
+    def clean_start_frame(self) -> UploadedFile[bytes] | Literal[False] | None:
         return self._clean_frame("start")
 
-    def clean_end_frame(self) -> UploadedFile | Literal[False] | None:
+    def clean_end_frame(self) -> UploadedFile[bytes] | Literal[False] | None:
         return self._clean_frame("end")
 
-    def _clean_frame(self, which: str) -> UploadedFile | Literal[False] | None:
+    def _clean_frame(self, which: str) -> UploadedFile[bytes] | Literal[False] | None:
         frame = self.cleaned_data.get(f"{which}_frame")
         if frame:
             _width, _height, mime = check_frame(frame)
@@ -163,9 +163,10 @@ class GenerationForm(forms.Form):
             frame.name = f"{which}{FRAME_EXTENSIONS[mime]}"
         return frame
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         """Kept frames come from the parent; then the one rule on frames: an end needs a start."""
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for which in ("start", "end"):
             kept = self._kept_frame(which)
             if not cleaned.get(f"{which}_frame") and kept:

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q
@@ -92,17 +92,20 @@ class GalleryFilters(forms.Form):
         creators: ChoiceList | None = None,
     ) -> None:
         super().__init__(data)
-        self.fields["project"].choices = [("", _("All projects")), *projects]
+        cast(forms.ChoiceField, self.fields["project"]).choices = [("", _("All projects")), *projects]
         if workspaces is None:
             del self.fields["workspace"]
         else:
-            self.fields["workspace"].choices = [("", _("All workspaces")), *workspaces]
+            cast(forms.ChoiceField, self.fields["workspace"]).choices = [
+                ("", _("All workspaces")),
+                *workspaces,
+            ]
         if creators is None:
             del self.fields["creator"]
         else:
-            self.fields["creator"].choices = [("", _("Anyone")), *creators]
+            cast(forms.ChoiceField, self.fields["creator"]).choices = [("", _("Anyone")), *creators]
 
-    def values(self) -> dict:
+    def values(self) -> dict[str, Any]:
         """The filters that validated; a bad date or an unknown project is simply not applied."""
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value not in ("", None, False)}
@@ -112,7 +115,13 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def filtered(queryset: GenerationQuerySet, values: dict, user: User) -> GenerationQuerySet:
+def mark_starred(generation: Generation, starred: bool) -> None:
+    """Give one generation the `is_starred` mark that filtered() annotates on gallery rows, for the
+    views that draw a single generation's star."""
+    setattr(generation, "is_starred", starred)  # noqa: B010 (an annotation, unknown to the model class)
+
+
+def filtered(queryset: GenerationQuerySet, values: dict[str, Any], user: User) -> GenerationQuerySet:
     """Apply the filter bar's values and mark each generation with the user's star."""
     starred = Favorite.objects.filter(user=user, generation=OuterRef("pk"))
     queryset = queryset.annotate(is_starred=Exists(starred)).filter(
@@ -135,7 +144,7 @@ def filtered(queryset: GenerationQuerySet, values: dict, user: User) -> Generati
     if "date_to" in values:
         queryset = queryset.filter(created_at__lt=_local_midnight(values["date_to"] + timedelta(days=1)))
     if values.get("starred"):
-        queryset = queryset.filter(is_starred=True)
+        queryset = queryset.filter(Exists(starred))
     return queryset.with_related()
 
 

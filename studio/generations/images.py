@@ -17,11 +17,11 @@ MIN_RATIO = 0.4
 MAX_RATIO = 2.5
 
 
-def check_frame(upload: UploadedFile) -> tuple[int, int, str]:
+def check_frame(upload: UploadedFile[bytes]) -> tuple[int, int, str]:
     """Validate an uploaded frame; returns (width, height, mime type) or raises ValidationError."""
-    if upload.size > settings.FRAME_MAX_BYTES:
+    if (upload.size or 0) > settings.FRAME_MAX_BYTES:
         raise ValidationError(
-            _("The image is %(size).1f MB; the limit is 10 MB.") % {"size": upload.size / 1_000_000},
+            _("The image is %(size).1f MB; the limit is 10 MB.") % {"size": (upload.size or 0) / 1_000_000},
             code="too_large",
         )
     try:

@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files import File
@@ -66,7 +67,7 @@ def poll_interval(generation: Generation, now: datetime) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def claim(queryset: QuerySet, *, worker: str = WORKER_NAME, limit: int = 1) -> list[Generation]:
+def claim(queryset: QuerySet[Generation], *, worker: str = WORKER_NAME, limit: int = 1) -> list[Generation]:
     """Lease up to `limit` rows of `queryset` to `worker` and commit, so no other worker takes them.
 
     SKIP LOCKED lets many pollers claim side by side on PostgreSQL; the conditional UPDATE is
@@ -88,7 +89,7 @@ def claim(queryset: QuerySet, *, worker: str = WORKER_NAME, limit: int = 1) -> l
     return list(Generation.objects.filter(id__in=ids, lease_owner=worker).select_related("workspace"))
 
 
-def release(generation: Generation, **fields) -> bool:
+def release(generation: Generation, **fields: Any) -> bool:
     """Write the outcome of a step and give the lease back, only if the lease is still ours.
 
     Returns False when another worker took the row over (our lease expired): then we write
@@ -119,7 +120,7 @@ def release_all(worker: str = WORKER_NAME) -> int:
     return Generation.objects.filter(lease_owner=worker).update(lease_owner="", lease_expires_at=None)
 
 
-def _status_fields(generation: Generation, status: str, provider_status: str | None = None) -> dict:
+def _status_fields(generation: Generation, status: str, provider_status: str | None = None) -> dict[str, Any]:
     generation.set_status(status, provider_status)
     return {
         "status": generation.status,
@@ -168,7 +169,8 @@ def _upload_frames(generation: Generation, client: ChanjingClient, *, wait_secon
 
 
 def _matches(generation: Generation, task: TaskInfo, since: int) -> bool:
-    motion = task.raw.get("motion_info") if isinstance(task.raw.get("motion_info"), dict) else {}
+    motion = task.raw.get("motion_info")
+    motion = motion if isinstance(motion, dict) else {}
     frames = [url for url in (generation.start_frame_url, generation.end_frame_url) if url]
     task_frames = task.raw.get("ref_img_url") or []
     if isinstance(task_frames, str):
@@ -194,6 +196,8 @@ def find_lost_task(generation: Generation, client: ChanjingClient) -> TaskInfo |
     Tasks already owned by another generation are skipped, so identical prompts (takes) each
     adopt their own task.
     """
+    if generation.submit_uncertain_since is None:
+        return None
     since = int((generation.submit_uncertain_since - reconcile_window()).timestamp())
     for page_number in range(1, RECONCILE_PAGES + 1):
         page = client.tasks([], page=page_number, page_size=50)
@@ -295,7 +299,7 @@ def _record_submit_error(
     fail(generation, **problems.from_error(error), trace_id=error.trace_id)
 
 
-CLEAR_PROBLEM = {
+CLEAR_PROBLEM: dict[str, Any] = {
     "error_kind": "",
     "error_message": "",
     "error_raw": "",
@@ -304,7 +308,9 @@ CLEAR_PROBLEM = {
 }
 
 
-def _problem_fields(kind: str, *, code: int | None = None, raw: str = "", params: dict | None = None) -> dict:
+def _problem_fields(
+    kind: str, *, code: int | None = None, raw: str = "", params: dict[str, Any] | None = None
+) -> dict[str, Any]:
     params = params or {}
     return {
         "error_kind": kind,
@@ -321,7 +327,7 @@ def fail(
     *,
     raw: str = "",
     code: int | None = None,
-    params: dict | None = None,
+    params: dict[str, Any] | None = None,
     trace_id: str = "",
 ) -> None:
     """A terminal failure: what went wrong (see problems), the provider's words kept beside it.
@@ -355,7 +361,7 @@ def cancel(generation: Generation) -> bool:
 
 def poll(
     generations: list[Generation], client: ChanjingClient, *, should_stop: Callable[[], bool] = lambda: False
-) -> dict:
+) -> dict[str, Any]:
     """Check a claimed batch (at most 50) of SUBMITTED generations with one list call.
 
     Returns counts of what changed. Stops between items when asked; unprocessed rows are

@@ -94,11 +94,11 @@ def video_upload_to(instance: Generation, filename: str) -> str:
     return f"videos/{instance.code}/{filename}"
 
 
-class GenerationQuerySet(models.QuerySet):
+class GenerationQuerySet(models.QuerySet["Generation"]):
     def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> GenerationQuerySet:
         if not user.is_authenticated:
             return self.none()
-        return self.filter(workspace__memberships__user=user)
+        return self.filter(workspace__memberships__user=user.pk)
 
     def with_related(self) -> GenerationQuerySet:
         return self.select_related("project", "workspace", "created_by")
@@ -207,7 +207,7 @@ class Generation(models.Model):
     video_bytes = models.BigIntegerField(null=True, blank=True)
     video_sha256 = models.CharField(max_length=64, blank=True)
     video_seconds = models.FloatField(null=True, blank=True)
-    # In the Trash since then; the row stays, so usage figures never change (studio.usage.ledger).
+    # In the Trash since then; the row stays, so usage figures never change (studio.generations.ledger).
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects = GenerationQuerySet.as_manager()

@@ -8,14 +8,16 @@ English copy for admins, search and the usage export.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from studio.chanjing import errors
-from studio.chanjing.explain import MODERATION_WORDS, explain
+from studio.chanjing.errors import ChanjingError
+from studio.chanjing.explain import MODERATION_WORDS, UPLOAD_REJECTED, explain, reason_of
 from studio.chanjing.types import FILE_REJECTED
 
-PROVIDER = "provider"  # a ChanjingError from a call; params: its type, retryable, file_status
+PROVIDER = "provider"  # a ChanjingError from a call; params: its reason, retryable, file_status
 TASK_FAILED = "task_failed"  # the provider's task ended in Fail or Error; raw: its err_msg
 NO_VIDEO = "no_video"
 NOT_A_VIDEO = "not_a_video"
@@ -25,35 +27,33 @@ STUCK_UNSENT = "stuck_unsent"  # params: minutes
 NOT_CHARGED = "未扣费"  # "not charged", in the provider's Error message ("生成失败,未扣费,请稍后重试")
 
 
-def from_error(error: errors.ChanjingError) -> dict:
+def from_error(error: ChanjingError) -> dict[str, Any]:
     """The facts of a client error, as stored on the generation."""
     return {
         "kind": PROVIDER,
         "code": error.code,
         "raw": error.msg,
         "params": {
-            "type": type(error).__name__,
+            "reason": reason_of(error),
             "retryable": error.retryable,
             "file_status": getattr(error, "file_status", None),
         },
     }
 
 
-def _rebuild(code: int | None, raw: str, params: dict) -> errors.ChanjingError:
-    cls = getattr(errors, params.get("type", ""), errors.ChanjingError)
-    if not (isinstance(cls, type) and issubclass(cls, errors.ChanjingError)):
-        cls = errors.ChanjingError
-    kwargs = {"code": code, "retryable": params.get("retryable")}
-    if cls is errors.UploadRejected:
-        kwargs["file_status"] = params.get("file_status")
-    return cls(raw, **kwargs)
-
-
-def describe(kind: str, *, code: int | None = None, raw: str = "", params: dict | None = None) -> str:
+def describe(
+    kind: str, *, code: int | None = None, raw: str = "", params: dict[str, Any] | None = None
+) -> str:
     """The problem in plain words, in the active language."""
     params = params or {}
     if kind == PROVIDER:
-        return explain(_rebuild(code, raw, params))
+        return explain(
+            code=code,
+            msg=raw,
+            reason=params.get("reason", ""),
+            retryable=params.get("retryable", True),
+            file_status=params.get("file_status"),
+        )
     if kind == TASK_FAILED:
         if NOT_CHARGED in raw and not is_content_rejection(kind, raw=raw):
             return _("The provider could not generate this video this time: you were not charged, try later.")
@@ -77,13 +77,13 @@ def describe(kind: str, *, code: int | None = None, raw: str = "", params: dict 
     return ""
 
 
-def is_content_rejection(kind: str, *, raw: str = "", params: dict | None = None) -> bool:
+def is_content_rejection(kind: str, *, raw: str = "", params: dict[str, Any] | None = None) -> bool:
     """Rejected by the provider's content check: the prompt or an image must change, not the timing."""
     if kind == TASK_FAILED:
         return any(word in raw for word in MODERATION_WORDS)
     if kind == PROVIDER:
         params = params or {}
-        return params.get("type") == "UploadRejected" and params.get("file_status") == FILE_REJECTED
+        return params.get("reason") == UPLOAD_REJECTED and params.get("file_status") == FILE_REJECTED
     return False
 
 
@@ -92,6 +92,6 @@ def _provider_status_label(status: str) -> str:
     return labels.get(status, status) or _("the queue")
 
 
-def in_english(kind: str, **facts) -> str:
+def in_english(kind: str, **facts: Any) -> str:
     with translation.override("en"):
         return describe(kind, **facts)

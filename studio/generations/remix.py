@@ -9,13 +9,13 @@ frames are reused by name (services.create_takes), not copied.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 
 from studio.generations.access import get_generation_for_user
 from studio.generations.models import Generation
-from studio.usage.quota import QuotaExceeded, refusal
+from studio.generations.quota import QuotaExceeded, refusal
 
 if TYPE_CHECKING:
     from studio.accounts.models import User
@@ -35,12 +35,12 @@ def remix_parent(request: HttpRequest) -> Generation | None:
     return get_generation_for_user(request, code)[0]
 
 
-def takes_refusal(exceeded: QuotaExceeded, data: dict) -> str:
+def takes_refusal(exceeded: QuotaExceeded, data: dict[str, Any]) -> str:
     """The quota's refusal, saying how the takes add up when there are several."""
     return refusal(exceeded.status, exceeded.seconds, takes=data.get("takes") or 1)
 
 
-def lineage(generation: Generation, user: User) -> dict:
+def lineage(generation: Generation, user: User) -> dict[str, Any]:
     """The parent and the children of `generation` that `user` may open (remixes can cross workspaces)."""
     visible = Generation.objects.visible_to(user).live().with_related()
     ancestors: list[Generation] = []

@@ -5,16 +5,15 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from studio.chanjing.factory import get_client, token_status
-from studio.generations import lifecycle
+from studio.generations import lifecycle, quota
 from studio.generations.models import Generation, Project, Status
-from studio.usage import quota
 
 if TYPE_CHECKING:
     from studio.accounts.models import User
@@ -29,7 +28,7 @@ WEB_SUBMIT_READ_TIMEOUT = 1.5
 def create_generation(
     project: Project,
     user: User,
-    data: dict,
+    data: dict[str, Any],
     *,
     parent: Generation | None = None,
     code: uuid.UUID | None = None,
@@ -44,7 +43,7 @@ def create_generation(
 def create_takes(
     project: Project,
     user: User,
-    data: dict,
+    data: dict[str, Any],
     *,
     takes: int,
     parent: Generation | None = None,

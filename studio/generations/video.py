@@ -34,7 +34,10 @@ def probe(path: Path) -> VideoFacts:
             if container.duration is not None:
                 seconds = container.duration / av.time_base
             else:
-                seconds = float(stream.duration * stream.time_base) if stream.duration else 0.0
+                # A stream may lack a time base; then its length is as unknown as a missing duration.
+                seconds = 0.0
+                if stream.duration and stream.time_base is not None:
+                    seconds = float(stream.duration * stream.time_base)
             return VideoFacts(
                 seconds=round(seconds, 3),
                 width=stream.codec_context.width,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,12 +18,14 @@ from django_htmx.http import HttpResponseStopPolling, reswap, retarget, trigger_
 
 from studio.generations.access import get_generation_for_user, get_project_for_user
 from studio.generations.forms import GenerationForm, ProjectForm, new_submit_token
+from studio.generations.gallery import mark_starred
 from studio.generations.lifecycle import CALLBACK_SIGNER, cancel
 from studio.generations.models import Favorite, Generation, Project, Status
 from studio.generations.progress import stage_estimates
+from studio.generations.quota import QuotaExceeded, remaining
 from studio.generations.remix import lineage, remix_parent, takes_refusal
 from studio.generations.services import create_takes, retry_generation, try_submit_now
-from studio.usage.quota import QuotaExceeded, remaining
+from studio.lib.http import AuthedRequest
 from studio.workspaces.access import current_membership, require_role, whom_to_ask
 from studio.workspaces.models import Membership
 
@@ -31,13 +34,13 @@ PAGE_SIZE = 48
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     return redirect("generations:projects")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def project_list(request: HttpRequest) -> HttpResponse:
+def project_list(request: AuthedRequest) -> HttpResponse:
     membership = current_membership(request)
     form = ProjectForm(request.POST or None)
     if request.method == "POST":
@@ -63,11 +66,11 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 
 def _project_context(
-    request: HttpRequest,
+    request: AuthedRequest,
     project: Project,
     membership: Membership,
     form: GenerationForm,
-) -> dict:
+) -> dict[str, Any]:
     """The project page's context; a remix form's parent (form.parent) fills the composer."""
     generations = project.generations.live().unsuperseded().with_related()[:PAGE_SIZE]
     return {
@@ -85,7 +88,7 @@ def _project_context(
 
 @login_required
 @require_GET
-def project_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def project_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     project, membership = get_project_for_user(request, code)
     context = _project_context(request, project, membership, GenerationForm())
     return render(request, "generations/project_detail.html", context)
@@ -93,7 +96,7 @@ def project_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def generation_create(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def generation_create(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     project, membership = get_project_for_user(request, code, write=True)
     form = GenerationForm(request.POST, request.FILES, parent=remix_parent(request))
     generations = []
@@ -142,7 +145,7 @@ def queued_message(count: int) -> str:
     return ngettext("%(count)d video queued", "%(count)d videos queued", count) % {"count": count}
 
 
-def _repeated_submit(request: HttpRequest, project: Project) -> HttpResponse:
+def _repeated_submit(request: AuthedRequest, project: Project) -> HttpResponse:
     """A form already submitted once: its generation exists, so show it instead of making another."""
     if request.htmx:
         return HttpResponse(status=204)
@@ -151,7 +154,7 @@ def _repeated_submit(request: HttpRequest, project: Project) -> HttpResponse:
 
 @login_required
 @require_GET
-def generation_card(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def generation_card(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     generation, membership = get_generation_for_user(request, code)
     context = {
         "generation": generation,
@@ -166,9 +169,9 @@ def generation_card(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def generation_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def generation_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     generation, membership = get_generation_for_user(request, code)
-    generation.is_starred = Favorite.objects.filter(user=request.user, generation=generation).exists()
+    mark_starred(generation, Favorite.objects.filter(user=request.user, generation=generation).exists())
     context = {
         "generation": generation,
         "membership": membership,
@@ -180,7 +183,7 @@ def generation_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def generation_retry(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def generation_retry(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     original, membership = get_generation_for_user(request, code, write=True)
     try:
         generation = retry_generation(original, request.user)
@@ -205,7 +208,7 @@ def generation_retry(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def generation_cancel(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def generation_cancel(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     generation, membership = get_generation_for_user(request, code, write=True)
     if not cancel(generation):
         messages.error(

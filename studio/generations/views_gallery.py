@@ -14,17 +14,18 @@ link loads the same page whole.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.generations.access import get_generation_for_user
-from studio.generations.gallery import GalleryFilters, filtered, page_of
+from studio.generations.gallery import GalleryFilters, filtered, mark_starred, page_of
 from studio.generations.models import Favorite, Generation, Project
+from studio.lib.http import AuthedRequest
 from studio.workspaces.access import current_membership
 from studio.workspaces.models import Membership
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 @login_required
 @require_GET
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthedRequest) -> HttpResponse:
     """My generations: what I made in every workspace I still belong to."""
     memberships = list(Membership.objects.filter(user=request.user).select_related("workspace"))
     workspaces = {m.workspace_id: m.workspace for m in memberships}
@@ -57,7 +58,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: AuthedRequest) -> HttpResponse:
     """The current workspace's gallery: every member's videos, each with who made it."""
     membership = current_membership(request)
     workspace = membership.workspace
@@ -80,7 +81,7 @@ def team(request: HttpRequest) -> HttpResponse:
 
 
 def _gallery(
-    request: HttpRequest, queryset: GenerationQuerySet, filters: GalleryFilters, context: dict
+    request: AuthedRequest, queryset: GenerationQuerySet, filters: GalleryFilters, context: dict[str, Any]
 ) -> HttpResponse:
     values = filters.values()
     page = page_of(
@@ -107,7 +108,7 @@ def _gallery(
     return render(request, "generations/gallery.html", context)
 
 
-def _page_url(request: HttpRequest, cursor: str | None) -> str:
+def _page_url(request: AuthedRequest, cursor: str | None) -> str:
     query = request.GET.copy()
     query.pop("after", None)
     if cursor:
@@ -117,15 +118,15 @@ def _page_url(request: HttpRequest, cursor: str | None) -> str:
 
 @login_required
 @require_POST
-def star(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def star(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     """Star (starred=1) or unstar (starred=0) a generation for me; any member may, viewers too."""
     generation, _membership = get_generation_for_user(request, code)
     if request.POST.get("starred") == "0":
         Favorite.objects.filter(user=request.user, generation=generation).delete()
-        generation.is_starred = False
+        mark_starred(generation, False)
     else:
         Favorite.objects.get_or_create(user=request.user, generation=generation)
-        generation.is_starred = True
+        mark_starred(generation, True)
     back = request.POST.get("next", "")
     if request.htmx:
         context = {"generation": generation, "next": back}

@@ -7,14 +7,16 @@ from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.db.models.fields.files import FieldFile
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 
 from studio.generations.access import get_generation_for_user
+from studio.lib.http import AuthedRequest
 from studio.lib.ranges import ranged_file_response, served_content_type
 
 
-def _serve(request: HttpRequest, field: FieldFile, *, download_name: str | None = None) -> HttpResponse:
+def _serve(request: AuthedRequest, field: FieldFile, *, download_name: str | None = None) -> HttpResponseBase:
     if not field:
         raise Http404
     path = Path(field.path)
@@ -30,7 +32,7 @@ def _serve(request: HttpRequest, field: FieldFile, *, download_name: str | None 
 
 @login_required
 @require_GET
-def video(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def video(request: AuthedRequest, code: uuid.UUID) -> HttpResponseBase:
     generation, _membership = get_generation_for_user(request, code)
     download = f"seedance-{generation.code}.mp4" if request.GET.get("download") else None
     return _serve(request, generation.video, download_name=download)
@@ -38,14 +40,14 @@ def video(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def poster(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def poster(request: AuthedRequest, code: uuid.UUID) -> HttpResponseBase:
     generation, _membership = get_generation_for_user(request, code)
     return _serve(request, generation.poster)
 
 
 @login_required
 @require_GET
-def frame(request: HttpRequest, code: uuid.UUID, which: str) -> HttpResponse:
+def frame(request: AuthedRequest, code: uuid.UUID, which: str) -> HttpResponseBase:
     generation, _membership = get_generation_for_user(request, code)
     field = {"start": generation.start_frame, "end": generation.end_frame}.get(which)
     if field is None:

@@ -7,11 +7,12 @@ a saved prompt never changes what an existing video says it was made from.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -22,10 +23,11 @@ from studio.generations.access import get_project_for_user, get_saved_prompt_for
 from studio.generations.forms import PROMPT_MAX_LENGTH, GenerationForm
 from studio.generations.models import Project, SavedPrompt
 from studio.generations.views import _project_context
+from studio.lib.http import AuthedRequest
 from studio.workspaces.models import Membership
 
 
-class SavedPromptForm(forms.ModelForm):
+class SavedPromptForm(forms.ModelForm[SavedPrompt]):
     text = forms.CharField(
         label=gettext_lazy("Prompt"),
         max_length=PROMPT_MAX_LENGTH,
@@ -39,7 +41,7 @@ class SavedPromptForm(forms.ModelForm):
         labels = {"name": gettext_lazy("Name")}
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name: str = self.cleaned_data["name"].strip()
         clash = SavedPrompt.objects.filter(project_id=self.instance.project_id, name__iexact=name)
         if clash.exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(
@@ -48,20 +50,20 @@ class SavedPromptForm(forms.ModelForm):
         return name
 
     def clean_text(self) -> str:
-        text = self.cleaned_data["text"].strip()
+        text: str = self.cleaned_data["text"].strip()
         if not text:
             raise forms.ValidationError(_("Write a prompt first."))
         return text
 
 
-def _form_data(request: HttpRequest) -> dict:
+def _form_data(request: AuthedRequest) -> dict[str, Any]:
     """The library's own form sends name/text; "Save prompt" on the generation form sends its fields."""
     text = request.POST.get("text", request.POST.get("prompt", ""))
     name = request.POST.get("name", request.POST.get("prompt_name", "")).strip()
     return {"text": text, "name": name or Truncator(text.strip()).chars(40)}
 
 
-def _library_context(project: Project, membership: Membership, form: SavedPromptForm) -> dict:
+def _library_context(project: Project, membership: Membership, form: SavedPromptForm) -> dict[str, Any]:
     return {
         "project": project,
         "membership": membership,
@@ -72,7 +74,7 @@ def _library_context(project: Project, membership: Membership, form: SavedPrompt
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def prompt_library(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def prompt_library(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     project, membership = get_project_for_user(request, code, write=request.method == "POST")
     form = SavedPromptForm(
         _form_data(request) if request.method == "POST" else None, instance=SavedPrompt(project=project)
@@ -97,7 +99,7 @@ def prompt_library(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def prompt_edit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def prompt_edit(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     saved, membership = get_saved_prompt_for_user(request, code, write=True)
     form = SavedPromptForm(request.POST or None, instance=saved)
     if request.method == "POST" and form.is_valid():
@@ -111,7 +113,7 @@ def prompt_edit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def prompt_delete(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def prompt_delete(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     saved, _membership = get_saved_prompt_for_user(request, code, write=True)
     saved.delete()
     messages.success(request, _("Deleted “%(name)s” from the prompt library.") % {"name": saved.name})
@@ -120,7 +122,7 @@ def prompt_delete(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def prompt_use(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def prompt_use(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     """The project's generation form with this prompt filled in (the page's script does it in place)."""
     saved, membership = get_saved_prompt_for_user(request, code, write=True)
     form = GenerationForm(initial={"prompt": saved.text})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -18,12 +18,13 @@ from studio.generations.access import get_generation_for_user, get_project_for_u
 from studio.generations.forms import GenerationForm
 from studio.generations.models import Generation, Project
 from studio.generations.views import _project_context
+from studio.lib.http import AuthedRequest
 from studio.workspaces.models import WRITE_ROLES
 
 
 @login_required
 @require_GET
-def remix(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def remix(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     source, source_membership = get_generation_for_user(request, code)
     if request.GET.get("project"):
         project, membership = get_project_for_user(request, request.GET["project"], write=True)
@@ -36,7 +37,7 @@ def remix(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     return render(request, "generations/project_detail.html", context)
 
 
-def _pick_project(request: HttpRequest, source: Generation) -> HttpResponse:
+def _pick_project(request: AuthedRequest, source: Generation) -> HttpResponse:
     """Where the remix should go: any project in a workspace where this person may generate."""
     projects = (
         Project.objects.live()

@@ -1,7 +1,7 @@
 """Delete, restore and archive; the Trash; the gallery's actions on several videos at once.
 
 Deleting only sets `deleted_at`: the row stays, so the usage ledger (which is the generations
-table, studio.usage.ledger) counts exactly what it counted before. The Trash lists what was
+table, studio.generations.ledger) counts exactly what it counted before. The Trash lists what was
 deleted in the last TRASH_DAYS days; after that it is no longer offered for restoring.
 """
 

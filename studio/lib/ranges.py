@@ -80,10 +80,11 @@ def ranged_file_response(
     try:
         wanted = parse_range(request.headers.get("Range", ""), size)
     except Unsatisfiable:
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        response["Accept-Ranges"] = "bytes"
-        return response
+        refusal = HttpResponse(status=416)
+        refusal["Content-Range"] = f"bytes */{size}"
+        refusal["Accept-Ranges"] = "bytes"
+        return refusal
+    response: HttpResponseBase
     if wanted is None:
         response = FileResponse(
             path.open("rb"), content_type=content_type, as_attachment=as_attachment, filename=filename or ""
@@ -98,7 +99,7 @@ def ranged_file_response(
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
         response["Content-Length"] = str(end - start + 1)
         disposition = (
-            content_disposition_header(as_attachment, filename) if filename or as_attachment else None
+            content_disposition_header(as_attachment, filename or "") if filename or as_attachment else None
         )
         if disposition:
             response["Content-Disposition"] = disposition

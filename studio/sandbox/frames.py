@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import textwrap
+from typing import IO
 from urllib.parse import urlsplit
 
 import requests
@@ -32,7 +33,7 @@ def load_frame(url: str) -> Image.Image:
     return image if image is not None else placeholder(url)
 
 
-def _decode(data: bytes | io.BufferedReader) -> Image.Image:
+def _decode(data: IO[bytes]) -> Image.Image:
     with Image.open(data) as image:
         return ImageOps.exif_transpose(image).convert("RGB")
 

@@ -106,13 +106,15 @@ class Task(models.Model):
             return TaskStatus.READY
         if age < generating_until:
             return TaskStatus.GENERATING
-        return {
-            Behaviour.FAIL: TaskStatus.FAIL,
-            Behaviour.ERROR: TaskStatus.ERROR,
-        }.get(self.behaviour, TaskStatus.SUCCESS)
+        if self.behaviour == Behaviour.FAIL:
+            return TaskStatus.FAIL
+        if self.behaviour == Behaviour.ERROR:
+            return TaskStatus.ERROR
+        return TaskStatus.SUCCESS
 
     def error_message(self, status: str) -> str:
-        return {TaskStatus.FAIL: FAIL_MESSAGE, TaskStatus.ERROR: ERROR_MESSAGE}.get(status, "")
+        messages: dict[str, str] = {TaskStatus.FAIL: FAIL_MESSAGE, TaskStatus.ERROR: ERROR_MESSAGE}
+        return messages.get(status, "")
 
     @property
     def frames(self) -> list[str]:

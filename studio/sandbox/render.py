@@ -111,7 +111,7 @@ def _overlay(spec: VideoSpec) -> Image.Image:
     draw.text((margin * 2, margin * 2), LABEL, font=label_face, fill=(255, 255, 255, 255))
 
     text_face = font(max(8, short // 16))
-    line_height = text_face.getbbox("Ag国")[3] + margin // 2 + 1
+    line_height = int(text_face.getbbox("Ag国")[3]) + margin // 2 + 1
     # The prompt may take the lower half at most, so the label and the picture stay visible.
     lines = _wrap(spec.prompt, text_face, width - margin * 4, max_lines=max(1, height // 2 // line_height))
     text_top = height - margin * 3 - line_height * len(lines)
@@ -127,14 +127,16 @@ class _Frames:
     def __init__(self, spec: VideoSpec) -> None:
         self.size = spec.size
         work = (round(self.size[0] * (1 + ZOOM)), round(self.size[1] * (1 + ZOOM)))
-        self.start = _cover(spec.start, work) if spec.start else None
-        self.end = _cover(spec.end, work) if spec.end else None
-        self.strip = None if self.start else _gradient_strip(spec.prompt, self.size)
+        self.start = _cover(spec.start, work) if spec.start is not None else None
+        self.end = _cover(spec.end, work) if spec.end is not None else None
+        # Without a start frame the picture is a scrolling gradient instead.
+        self.strip = _gradient_strip(spec.prompt, self.size) if self.start is None else None
 
     def at(self, t: float) -> Image.Image:
-        if self.start is None:
+        if self.strip is not None:
             offset = round(t * 2 * self.size[1]) % self.size[1]
             return self.strip.crop((0, offset, self.size[0], offset + self.size[1]))
+        assert self.start is not None  # one of the two is always set (__init__)
         frame = _ken_burns(self.start, self.size, t, zoom_in=True)
         if self.end is not None:
             mix = min(1.0, max(0.0, (t - 0.3) / 0.6))

@@ -48,7 +48,7 @@ def _optional_url(body: dict[str, Any], field: str) -> str:
         return ""
     if not is_url(value):
         raise bad(field, "必须是 http(s) 图片地址")
-    return value
+    return str(value)
 
 
 def _prompt(body: dict[str, Any]) -> str:

@@ -23,7 +23,7 @@ def get_share_link_for_user(
 
 def get_live_share_link(token: str) -> ShareLink:
     """The public side: a revoked or expired link is gone at once, for the page and its media alike."""
-    link = (
+    link: ShareLink | None = (
         ShareLink.objects.live()
         # A video in the Trash is not shown to the public either.
         .filter(generation__deleted_at__isnull=True, generation__project__deleted_at__isnull=True)

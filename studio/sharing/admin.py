@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -11,7 +13,7 @@ from studio.sharing.models import ShareLink
 
 
 @admin.register(ShareLink)
-class ShareLinkAdmin(HideSecretFieldsAdmin, admin.ModelAdmin):
+class ShareLinkAdmin(HideSecretFieldsAdmin, admin.ModelAdmin[ShareLink]):
     """Share links are reviewed and revoked here; the token itself is never shown."""
 
     list_display = [
@@ -39,7 +41,7 @@ class ShareLinkAdmin(HideSecretFieldsAdmin, admin.ModelAdmin):
         return obj.is_live
 
     @admin.action(description=_("Revoke the selected share links"))
-    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         links = list(queryset.filter(revoked_at__isnull=True))
         for link in links:
             link.revoke()

@@ -19,7 +19,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class ShareLinkQuerySet(models.QuerySet):
+class ShareLinkQuerySet(models.QuerySet["ShareLink"]):
     def live(self, now: datetime | None = None) -> ShareLinkQuerySet:
         now = now or timezone.now()
         return self.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from studio.generations.access import get_generation_for_user
+from studio.lib.http import AuthedRequest
 from studio.lib.ranges import ranged_file_response, served_content_type
 from studio.sharing.access import get_live_share_link, get_share_link_for_user
 from studio.sharing.forms import ShareLinkForm
@@ -24,10 +26,12 @@ from studio.sharing.models import ShareLink
 # Nothing behind a share link may outlive its revocation in a cache, nor be indexed.
 PUBLIC_HEADERS = {"X-Robots-Tag": "noindex", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
+_Response = TypeVar("_Response", bound=HttpResponseBase)
+
 
 @login_required
 @require_POST
-def create(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def create(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     generation, _membership = get_generation_for_user(request, code, write=True)
     form = ShareLinkForm(request.POST)
     if not generation.has_video:
@@ -47,14 +51,14 @@ def create(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def revoke(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def revoke(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     link, _membership = get_share_link_for_user(request, code, write=True)
     link.revoke()
     messages.success(request, _("Share link revoked: the page and its video are gone."))
     return redirect(f"{reverse('generations:detail', args=[link.generation.code])}#share")
 
 
-def _public(response: HttpResponseBase) -> HttpResponseBase:
+def _public(response: _Response) -> _Response:
     for header, value in PUBLIC_HEADERS.items():
         response[header] = value
     return response

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from django import forms
 from django.http import QueryDict
@@ -31,11 +32,12 @@ class UsageFilterForm(forms.Form):
     def from_query(cls, query: QueryDict) -> UsageFilterForm:
         start, end = default_range()
         data = {"start": start.isoformat(), "end": end.isoformat(), "period": "day", "group": "workspace"}
-        data.update({key: value for key, value in query.items() if key in data and value})
+        data.update({key: value for key in data if (value := query.get(key))})
         return cls(data)
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end:
             if end < start:

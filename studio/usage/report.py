@@ -16,8 +16,8 @@ from django.db.models.functions import Trunc
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from studio.generations.ledger import BILLED, SETTLED_FAILURE, billed_seconds_expression
 from studio.generations.models import Generation, Status
-from studio.usage.ledger import BILLED, SETTLED_FAILURE, billed_seconds_expression
 
 PERIODS = {"day": _("Day"), "week": _("Week"), "month": _("Month")}
 # Group key: the fields that identify a group and, last, the one that names it.
@@ -130,7 +130,7 @@ def build_report(start: date, end: date, period: str = "day", group: str = "work
     generations = Generation.objects.filter(created_at__gte=low, created_at__lt=high)
     in_range = generations.annotate(bucket=trunc)
 
-    rows: dict[tuple, Row] = {}
+    rows: dict[tuple[object, ...], Row] = {}
     grouped = (
         in_range.values("bucket", *keys)
         .annotate(

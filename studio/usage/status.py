@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Min, Q
 from django.utils import timezone
+from django_stubs_ext import StrOrPromise
 
 from studio.chanjing.factory import token_status
 from studio.chanjing.models import ProviderCall
@@ -28,12 +30,12 @@ class Heartbeat:
 class SystemStatus:
     now: datetime
     heartbeats: list[Heartbeat]
-    queue: list[tuple[str, str, int]]
+    queue: list[tuple[str, StrOrPromise, int]]
     oldest_pending: timedelta | None
     oldest_submitted: timedelta | None
     calls_last_hour: int
     failed_calls_last_hour: int
-    token: dict
+    token: dict[str, Any]
 
     @property
     def error_rate(self) -> float | None:
@@ -51,7 +53,9 @@ def system_status() -> SystemStatus:
         for row in WorkerHeartbeat.objects.order_by("-last_cycle_at")
     ]
     counts = dict(Generation.objects.order_by().values_list("status").annotate(Count("id")))
-    queue = [(value, label, counts.get(value, 0)) for value, label in Status.choices]
+    queue: list[tuple[str, StrOrPromise, int]] = [
+        (value, label, counts.get(value, 0)) for value, label in Status.choices
+    ]
     oldest = Generation.objects.aggregate(
         pending=Min("created_at", filter=Q(status=Status.PENDING)),
         submitted=Min("submitted_at", filter=Q(status=Status.SUBMITTED)),

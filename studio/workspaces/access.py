@@ -19,13 +19,15 @@ if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser
 
+    from studio.lib.http import AuthedRequest
+
 SESSION_KEY = "workspace_code"
 
 
 def membership_for(user: AbstractBaseUser | AnonymousUser, workspace: Workspace) -> Membership | None:
     if not user.is_authenticated:
         return None
-    return Membership.objects.filter(workspace=workspace, user=user).first()
+    return Membership.objects.filter(workspace=workspace, user_id=user.pk).first()
 
 
 def require_role(membership: Membership | None, *, write: bool = False, manage: bool = False) -> Membership:
@@ -51,10 +53,10 @@ def get_membership_for_user(
     return require_role(membership, write=write, manage=manage)
 
 
-def current_membership(request: HttpRequest) -> Membership:
+def current_membership(request: AuthedRequest) -> Membership:
     """The workspace the person is working in now: the one they switched to in this session, else
     the one they used last (remembered across sign-ins), else their personal one."""
-    cached = getattr(request, "_current_membership", None)
+    cached: Membership | None = getattr(request, "_current_membership", None)
     if cached is not None:
         return cached
     code = request.session.get(SESSION_KEY)
@@ -77,7 +79,7 @@ def current_membership(request: HttpRequest) -> Membership:
         membership = Membership.objects.select_related("workspace").get(
             workspace=workspace, user_id=request.user.pk
         )
-    request._current_membership = membership
+    request.__dict__["_current_membership"] = membership
     return membership
 
 
@@ -112,7 +114,9 @@ def get_invitation_for_user(
 
 def get_invitation_by_token(token: str) -> Invitation:
     """The link itself is the credential: anyone holding it may read the invitation, nobody can guess it."""
-    invitation = Invitation.objects.select_related("workspace", "created_by").filter(token=token).first()
+    invitation: Invitation | None = (
+        Invitation.objects.select_related("workspace", "created_by").filter(token=token).first()
+    )
     if invitation is None:
         raise Http404
     return invitation

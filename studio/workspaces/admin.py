@@ -1,16 +1,25 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from studio.lib.admin import HideSecretFieldsAdmin
-from studio.usage.models import WorkspaceQuota
-from studio.workspaces.models import Invitation, Membership, Workspace
+from studio.workspaces.models import Invitation, Membership, Workspace, WorkspaceQuota
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
-class MembershipInline(admin.TabularInline):
+class _MemberCount(TypedDict):
+    member_count: int
+
+
+class MembershipInline(admin.TabularInline[Membership, Workspace]):
     model = Membership
     extra = 0
     raw_id_fields = ["user"]
@@ -18,7 +27,7 @@ class MembershipInline(admin.TabularInline):
     readonly_fields = ["created_at"]
 
 
-class QuotaInline(admin.StackedInline):
+class QuotaInline(admin.StackedInline[WorkspaceQuota, Workspace]):
     model = WorkspaceQuota
     # One blank form to fill in without JavaScript; left empty, it is ignored.
     extra = 1
@@ -27,7 +36,7 @@ class QuotaInline(admin.StackedInline):
 
 
 @admin.register(Workspace)
-class WorkspaceAdmin(admin.ModelAdmin):
+class WorkspaceAdmin(admin.ModelAdmin[Workspace]):
     list_display = ["name", "is_personal", "created_by", "member_count", "created_at"]
     list_filter = ["is_personal"]
     search_fields = ["name", "created_by__username", "created_by__email"]
@@ -37,16 +46,16 @@ class WorkspaceAdmin(admin.ModelAdmin):
     readonly_fields = ["code", "created_at"]
     inlines = [QuotaInline, MembershipInline]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Workspace]:
         return super().get_queryset(request).annotate(member_count=Count("memberships"))
 
     @admin.display(description=_("members"), ordering="member_count")
-    def member_count(self, obj: Workspace) -> int:
+    def member_count(self, obj: WithAnnotations[Workspace, _MemberCount]) -> int:
         return obj.member_count
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ["user", "workspace", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__email", "workspace__name"]
@@ -55,7 +64,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(HideSecretFieldsAdmin, admin.ModelAdmin):
+class InvitationAdmin(HideSecretFieldsAdmin, admin.ModelAdmin[Invitation]):
     """Invitations are reviewed here; the secret token of the link is never shown."""
 
     list_display = [
@@ -91,5 +100,14 @@ class InvitationAdmin(HideSecretFieldsAdmin, admin.ModelAdmin):
         return False
 
     @admin.display(description=_("state"))
-    def state(self, obj: Invitation) -> str:
+    def state(self, obj: Invitation) -> StrOrPromise:
         return obj.state.label
+
+
+@admin.register(WorkspaceQuota)
+class WorkspaceQuotaAdmin(admin.ModelAdmin[WorkspaceQuota]):
+    list_display = ["workspace", "monthly_seconds", "per_member_monthly_seconds", "updated_at"]
+    list_editable = ["monthly_seconds", "per_member_monthly_seconds"]
+    search_fields = ["workspace__name"]
+    list_select_related = ["workspace"]
+    raw_id_fields = ["workspace"]

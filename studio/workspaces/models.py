@@ -28,11 +28,11 @@ WRITE_ROLES = frozenset({Role.OWNER, Role.ADMIN, Role.EDITOR})
 MANAGE_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 
 
-class WorkspaceQuerySet(models.QuerySet):
+class WorkspaceQuerySet(models.QuerySet["Workspace"]):
     def for_user(self, user: AbstractBaseUser | AnonymousUser) -> WorkspaceQuerySet:
         if not user.is_authenticated:
             return self.none()
-        return self.filter(memberships__user=user)
+        return self.filter(memberships__user=user.pk)
 
 
 class Workspace(models.Model):
@@ -58,6 +58,9 @@ class LastOwnerError(Exception):
 
 
 class Membership(models.Model):
+    # Not stored: set by the members page for the rows the viewer may change.
+    manageable: bool
+
     # The public id of a membership in URLs (members page actions); integer ids stay on the server.
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
@@ -149,7 +152,7 @@ class InvitationState(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
-class InvitationQuerySet(models.QuerySet):
+class InvitationQuerySet(models.QuerySet["Invitation"]):
     def pending(self, now: datetime | None = None) -> InvitationQuerySet:
         return self.filter(
             accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now or timezone.now()
@@ -215,3 +218,30 @@ class Invitation(models.Model):
         if self.state == InvitationState.PENDING:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+class WorkspaceQuota(models.Model):
+    """Seconds of video per calendar month (studio time zone); no row means no limit.
+
+    The row is also the lock that serialises quota checks: see studio.generations.quota.reserve.
+    """
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="quota")
+    monthly_seconds = models.PositiveIntegerField(
+        _("seconds per month"), help_text=_("Seconds of video the whole workspace may generate a month.")
+    )
+    per_member_monthly_seconds = models.PositiveIntegerField(
+        _("seconds per member per month"),
+        null=True,
+        blank=True,
+        help_text=_("Optional cap for each member; empty means members share the workspace's seconds."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "usage_workspacequota"  # made by the usage app, which no longer owns it
+        verbose_name = _("workspace quota")
+        verbose_name_plural = _("workspace quotas")
+
+    def __str__(self) -> str:
+        return f"{self.workspace}: {self.monthly_seconds} s/month"

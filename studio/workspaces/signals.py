@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models.signals import post_save
@@ -13,6 +13,6 @@ if TYPE_CHECKING:
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
-def create_personal_workspace(sender: type[User], instance: User, created: bool, **kwargs) -> None:
+def create_personal_workspace(sender: type[User], instance: User, created: bool, **kwargs: Any) -> None:
     if created and not kwargs.get("raw"):
         personal_workspace_for(instance)

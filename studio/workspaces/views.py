@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from studio.lib.http import AuthedRequest
 from studio.workspaces.access import (
     get_invitation_by_token,
     get_invitation_for_user,
@@ -36,7 +37,7 @@ from studio.workspaces.models import (
 
 @login_required
 @require_POST
-def switch(request: HttpRequest) -> HttpResponse:
+def switch(request: AuthedRequest) -> HttpResponse:
     try:
         membership = get_membership_for_user(request, request.POST.get("workspace", ""))
     except ValidationError as error:  # a malformed code is an unknown workspace
@@ -50,7 +51,7 @@ def switch(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthedRequest) -> HttpResponse:
     form = WorkspaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         workspace = create_team_workspace(request.user, form.cleaned_data["name"])
@@ -64,7 +65,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def members(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def members(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     membership = get_membership_for_user(request, code)
     # Opening a workspace's page makes it the current one, so the header never disagrees.
     set_current_workspace(request, membership.workspace)
@@ -72,7 +73,7 @@ def members(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 
 def _members_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     membership: Membership,
     *,
     invite_form: InvitationForm | None = None,
@@ -98,7 +99,7 @@ def _members_page(
 
 @login_required
 @require_POST
-def rename(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def rename(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     membership = get_membership_for_user(request, code, manage=True)
     form = WorkspaceForm(request.POST, instance=membership.workspace)
     if not form.is_valid():
@@ -110,7 +111,7 @@ def rename(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_role(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def member_role(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     target, actor = get_member_for_user(request, code, manage=True)
     form = RoleForm(request.POST, actor=actor)
     if not form.is_valid() or not actor.may_manage(target, form.cleaned_data["role"]):
@@ -129,7 +130,7 @@ def member_role(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def member_remove(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     target, actor = get_member_for_user(request, code, manage=True)
     if not actor.may_manage(target):
         raise PermissionDenied
@@ -146,7 +147,7 @@ def member_remove(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def leave(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def leave(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     membership = get_membership_for_user(request, code)
     try:
         membership.end()
@@ -159,7 +160,7 @@ def leave(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def invite(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def invite(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     membership = get_membership_for_user(request, code, manage=True)
     if membership.workspace.is_personal:
         raise PermissionDenied  # a personal workspace stays personal; create a team to work together
@@ -182,7 +183,7 @@ def invite(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     return redirect("workspaces:members", code=code)
 
 
-def _send_invitation(request: HttpRequest, invitation: Invitation, link: str) -> None:
+def _send_invitation(request: AuthedRequest, invitation: Invitation, link: str) -> None:
     values = {
         "inviter": request.user.get_username(),
         "workspace": invitation.workspace.name,
@@ -204,7 +205,7 @@ def _send_invitation(request: HttpRequest, invitation: Invitation, link: str) ->
 
 @login_required
 @require_POST
-def invitation_revoke(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def invitation_revoke(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     invitation, _membership = get_invitation_for_user(request, code, manage=True)
     invitation.revoke()
     messages.success(request, _("Invitation revoked: its link no longer works."))
@@ -221,7 +222,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.user.is_authenticated:
         context["already_member"] = membership_for(request.user, invitation.workspace) is not None
         context["meant_for_me"] = invitation.is_meant_for(request.user)
-    if request.method == "POST":
+    if request.method == "POST" and request.user.is_authenticated:
         # Members open the workspace without using up an invitation meant for someone else.
         joined = context["already_member"] or (
             invitation.state == InvitationState.PENDING

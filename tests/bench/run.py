@@ -72,11 +72,11 @@ from studio.workspaces.models import personal_workspace_for  # noqa: E402
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
 
 
-def manage(*args: str, **kwargs) -> subprocess.CompletedProcess:
+def manage(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*MANAGE, *args], env=ENV, cwd=ROOT, check=True, capture_output=True, **kwargs)
 
 
-def start_sandbox() -> subprocess.Popen:
+def start_sandbox() -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [*MANAGE, "devserver", f"127.0.0.1:{PORT}", "--noreload", "--nothreading"],
         env=ENV,

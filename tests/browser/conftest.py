@@ -6,14 +6,16 @@ comes from CHROMIUM_PATH (default /usr/bin/chromium; `.ci/run` installs it with 
 
 from __future__ import annotations
 
-import io
 import os
-import re
 import shutil
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
+
+# Older tests imported these from here; new tests import them from tests.browser.pages and
+# tests.factories.
+from tests.browser.pages import DESKTOP, PHONE, sign_in  # noqa: F401
+from tests.factories import finished_videos  # noqa: F401
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from a
 # thread with a running loop unless told that this is deliberate.
@@ -31,8 +33,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="session")
@@ -93,50 +93,3 @@ def screenshot():
         return path
 
     return take
-
-
-def sign_in(page, username: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/projects/$"))
-
-
-def finished_videos(project, user, prompts: list[str], *, aspect_ratio: str = "9:16", minutes_ago: int = 0):
-    """Finished generations made the cheap way, newest first: one tiny real JPEG poster shared by all.
-
-    The video file is a stub; gallery thumbnails load it only when previewed (preload="none").
-    """
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-    from django.utils import timezone
-    from PIL import Image
-
-    from studio.generations.models import Generation, Status
-
-    width, height = (32, 18) if aspect_ratio == "16:9" else (18, 32) if aspect_ratio == "9:16" else (24, 24)
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (40, 90, 160)).save(buffer, format="JPEG")
-    poster = default_storage.save(
-        f"browser-tests/poster-{width}x{height}.jpg", ContentFile(buffer.getvalue())
-    )
-    video = default_storage.save("browser-tests/stub.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42"))
-    now = timezone.now() - timedelta(minutes=minutes_ago)
-    return Generation.objects.bulk_create(
-        Generation(
-            workspace=project.workspace,
-            project=project,
-            created_by=user,
-            prompt=prompt,
-            aspect_ratio=aspect_ratio,
-            model_code="Doubao-Seedance-1.0-lite-i2v",
-            status=Status.SUCCEEDED,
-            video=video,
-            poster=poster,
-            video_seconds=5.0,
-            created_at=now - timedelta(seconds=index),
-            finished_at=now - timedelta(seconds=index),
-        )
-        for index, prompt in enumerate(prompts)
-    )

@@ -16,9 +16,9 @@ import zipfile
 import pytest
 from django.utils import timezone
 from PIL import Image
+from studio.usage.quota import remaining
 
 from studio.generations.models import Generation, Status
-from studio.usage.quota import remaining
 from studio.workspaces.models import Membership
 from tests.browser.conftest import DESKTOP, PHONE, sign_in
 from tests.conftest import PASSWORD, finished_generation

@@ -16,8 +16,8 @@ from PIL import Image
 
 from studio.generations.gallery import PAGE_SIZE
 from studio.generations.models import Generation, Status
-from tests.browser.conftest import DESKTOP, PHONE, finished_videos, sign_in
-from tests.conftest import PASSWORD
+from tests.browser.pages import DESKTOP, PHONE, sign_in
+from tests.factories import PASSWORD, finished_videos
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,6 +4,7 @@ import json
 import random
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import responses
@@ -15,11 +16,11 @@ APP_ID = "app-123"
 SECRET = "s3cr3t-KEY-never-shown"
 
 
-def envelope(data=None, *, code: int = 0, msg: str = "success", trace_id: str = "trace-1") -> dict:
+def envelope(data=None, *, code: int = 0, msg: str = "success", trace_id: str = "trace-1") -> dict[str, Any]:
     return {"trace_id": trace_id, "code": code, "msg": msg, "data": data}
 
 
-def token_body(token: str, *, ttl: int = 86400) -> dict:
+def token_body(token: str, *, ttl: int = 86400) -> dict[str, Any]:
     return envelope({"access_token": token, "expire_in": int(time.time()) + ttl}, trace_id="trace-token")
 
 
@@ -50,7 +51,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def journal() -> list:
+def journal() -> list[Any]:
     return []
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import random
+from typing import Any
 
 import pytest
 import requests
@@ -34,7 +35,7 @@ UID = "a60747d7-dc05-4afc-b2ef-ee4370ed53c6"
 REQ = SubmitRequest(prompt="女孩在花海中转身微笑", duration=5, start_frame_url="https://img.test/a.jpg")
 
 
-def calls_to(rsps, path: str) -> list:
+def calls_to(rsps, path: str) -> list[Any]:
     return [call for call in rsps.calls if call.request.url.split("?")[0] == BASE + path]
 
 

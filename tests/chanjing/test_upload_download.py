@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from typing import Any
 
 import pytest
 import requests
@@ -19,7 +20,7 @@ TICKET = {"sign_url": SIGN_URL, "mime_type": "image/png", "file_id": "f-1", "ful
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 
 
-def detail(status: int) -> dict:
+def detail(status: int) -> dict[str, Any]:
     return envelope({"id": "f-1", "status": status, "name": "a.png", "extra": 1})
 
 

@@ -6,6 +6,7 @@ import io
 import random
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -23,7 +24,7 @@ SEED = 20240611
 BACKOFF_BASE = 0.5  # the client's default: retry n waits uniformly in [0, 0.5 * 2**n]
 
 
-class Waits(list):
+class Waits(list[Any]):
     """The `sleep` given to the client: it records each wait and returns at once."""
 
     def __call__(self, seconds: float) -> None:
@@ -40,7 +41,7 @@ def ceilings(count: int) -> list[float]:
     return [min(8.0, BACKOFF_BASE * 2**retry) for retry in range(count)]
 
 
-def sandbox_calls() -> Counter:
+def sandbox_calls() -> Counter[str]:
     """HTTP requests the sandbox received, by its endpoint name (access_token, task_submit, ...)."""
     return Counter(RequestLog.objects.values_list("endpoint", flat=True))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import time
 from dataclasses import replace
+from typing import Any
 
 import pytest
 import requests
@@ -54,7 +55,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 TEXT = SubmitRequest(prompt="一只红色风筝飞过海面, slow dolly", duration=5, aspect_ratio="16:9", clarity=720)
 
 
-def submit_body(**fields) -> dict:
+def submit_body(**fields) -> dict[str, Any]:
     body = {"ref_prompt": "a red kite", "creation_type": 4, "model_code": MODEL, "video_duration": 5}
     body.update(fields)
     return {key: value for key, value in body.items() if value is not None}

@@ -10,6 +10,7 @@ table, and the sandbox's own validator (the provider's side of the contract) mus
 from __future__ import annotations
 
 import io
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -85,7 +86,7 @@ FRAME_CHOICES = st.sampled_from(sorted(FRAMES))
 
 
 @st.composite
-def form_inputs(draw) -> dict:
+def form_inputs(draw) -> dict[str, Any]:
     frames = draw(st.sampled_from(["none", "start", "start+end", "end"]))
     return {
         "data": {
@@ -108,7 +109,7 @@ def _upload(name: str, key) -> SimpleUploadedFile:
     return SimpleUploadedFile(f"{name}.{fmt.lower()}", FRAMES[key], content_type=MIME[fmt])
 
 
-def _generation_from(form: GenerationForm, inputs: dict) -> Generation:
+def _generation_from(form: GenerationForm, inputs: dict[str, Any]) -> Generation:
     """The Generation services.create_generation saves, after the poller uploaded its frames."""
     data = form.cleaned_data
     return Generation(

@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from studio.generations.gallery import PAGE_SIZE
-from studio.generations.models import Favorite, Generation, Project, Status
+from studio.generations.models import Favorite, Generation, Status
 from studio.workspaces.models import personal_workspace_for
-from tests.conftest import finished_generation
+from tests.factories import finished_generation, make_project
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def test_items_show_poster_preview_and_badges(sign_in_as, team):
 
 
 def test_filters_by_project_status_creator_ratio_and_date(sign_in_as, team):
-    other = Project.objects.create(workspace=team["workspace"], name="Other", created_by=team["owner"])
+    other = make_project(team["workspace"], name="Other")
     made(team, "owner square", by="owner", aspect_ratio="1:1", minutes_ago=60 * 24 * 3)
     made(team, "editor portrait", aspect_ratio="9:16")
     made(team, "in the other project", project=other)
@@ -86,7 +86,7 @@ def test_filters_by_project_status_creator_ratio_and_date(sign_in_as, team):
 def test_my_generations_filter_by_workspace(client, team):
     editor = team["editor"]
     personal = personal_workspace_for(editor)
-    solo = Project.objects.create(workspace=personal, name="Solo", created_by=editor)
+    solo = make_project(personal, name="Solo")
     finished_generation(personal, solo, editor, prompt="my solo piece")
     made(team, "team piece")
     client.force_login(editor)
@@ -240,7 +240,7 @@ def test_bad_filter_values_are_ignored_not_an_error(sign_in_as, team):
 def test_a_cursor_from_another_workspace_starts_from_the_top(sign_in_as, team):
     made(team, "ours")
     outsider_ws = personal_workspace_for(team["outsider"])
-    secret_project = Project.objects.create(workspace=outsider_ws, name="Secret", created_by=team["outsider"])
+    secret_project = make_project(outsider_ws, name="Secret")
     secret = finished_generation(outsider_ws, secret_project, team["outsider"], prompt="theirs")
     Generation.objects.filter(pk=secret.pk).update(created_at=datetime(2000, 1, 1, tzinfo=UTC))
     assert shown(sign_in_as("viewer").get(f"/gallery/team/?after={secret.code}")) == ["ours"]

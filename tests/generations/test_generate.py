@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import re
 import socket
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from studio.chanjing.factory import get_client
-from studio.chanjing.models import ProviderCall, ProviderToken
+from studio.chanjing.models import ProviderCall
+from studio.chanjing.wire import SUBMIT_PATH
 from studio.generations import services
 from studio.generations.models import Generation, Project, Status
-from tests.conftest import image_file
+from tests.factories import image_file, make_fresh_token
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -103,12 +102,18 @@ def test_frames_are_checked_before_anything_is_sent(client, alice, alice_project
 
 def test_a_provider_that_is_down_loses_nothing(client, alice, alice_project, settings):
     settings.CHANJING_BASE_URL = "http://127.0.0.1:9/sandbox"  # nothing listens there
+    make_fresh_token()  # so the request's quick submit really calls the provider
     client.force_login(alice)
     response = client.post(f"/projects/{alice_project.code}/generate", form_data(), **HTMX)
     assert response.status_code == 200
     generation = Generation.objects.get()
-    assert generation.status == Status.PENDING
+    submits = ProviderCall.objects.filter(endpoint=SUBMIT_PATH, generation_code=generation.code)
+    assert [call.ok for call in submits] == [False]  # it tried, and the refused connection
+    assert generation.status == Status.PENDING  # left the generation for the poller,
+    assert generation.lease_owner == "" and generation.attempts == 1  # unclaimed, counted,
+    assert generation.submit_uncertain_since is None  # known not to have arrived
     assert "Waiting to send" in response.content.decode()
+    assert "cannot be reached" in generation.error_message
 
 
 @pytest.mark.django_db(transaction=True)
@@ -151,12 +156,7 @@ def hanging_provider(settings):
     listener.listen(8)
     base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
     settings.CHANJING_BASE_URL = base_url
-    ProviderToken.objects.create(
-        base_url=base_url,
-        app_id=settings.CHANJING_APP_ID,
-        token="t" * 32,
-        expires_at=timezone.now() + timedelta(hours=12),
-    )
+    make_fresh_token(base_url)
     yield base_url
     listener.close()
 

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from django.core.files.base import ContentFile
 
-from studio.generations.models import Generation, Status
 from studio.workspaces.models import personal_workspace_for
+from tests.factories import finished_generation
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def alice_generation(alice, alice_project):
-    generation = Generation(
-        workspace=personal_workspace_for(alice),
-        project=alice_project,
-        created_by=alice,
-        prompt="alice's secret idea",
-        model_code="Doubao-Seedance-1.0-lite-i2v",
-        status=Status.SUCCEEDED,
-    )
-    generation.video.save("v.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100), save=False)
-    generation.poster.save("p.jpg", ContentFile(b"jpeg"), save=False)
-    generation.start_frame.save("s.png", ContentFile(b"png"), save=False)
-    generation.save()
-    return generation
+    return finished_generation(project=alice_project, prompt="alice's secret idea")
 
 
 def urls_of(generation):

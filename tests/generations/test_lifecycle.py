@@ -12,24 +12,9 @@ from studio.chanjing.factory import get_client
 from studio.generations import lifecycle
 from studio.generations.models import Generation, Status, WorkerHeartbeat
 from studio.sandbox.models import RequestLog
-from studio.workspaces.models import personal_workspace_for
+from tests.factories import make_generation
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def make_generation(project, user, prompt="a lantern festival at night", **fields) -> Generation:
-    return Generation.objects.create(
-        workspace=personal_workspace_for(user),
-        project=project,
-        created_by=user,
-        prompt=prompt,
-        aspect_ratio="1:1",
-        clarity=720,
-        duration=5,
-        model_code="Doubao-Seedance-1.0-lite-i2v",
-        is_sandbox=True,
-        **fields,
-    )
 
 
 def run_poller(passes: int = 4) -> None:
@@ -46,7 +31,7 @@ def submits() -> int:
 
 def test_a_lost_submit_answer_is_reconciled_not_resubmitted(alice, alice_project, sandbox, settings):
     settings.SANDBOX_FAULT_LOST_SUBMIT_RATE = 1.0  # the sandbox creates the task, the answer is lost
-    generation = make_generation(alice_project, alice)
+    generation = make_generation(alice_project)
     call_command("poll_generations", "--once")
     generation.refresh_from_db()
     assert generation.status == Status.PENDING
@@ -68,7 +53,7 @@ def test_a_failing_task_list_keeps_a_lost_submit_unreconciled_not_forgotten(
     settings.CHANJING_MAX_RETRIES = 0
     settings.SUBMIT_RECONCILE_SECONDS = 0
     settings.SANDBOX_FAULT_LOST_SUBMIT_RATE = 1.0
-    generation = make_generation(alice_project, alice)
+    generation = make_generation(alice_project)
     call_command("poll_generations", "--once")
     assert submits() == 1
 
@@ -88,8 +73,8 @@ def test_a_failing_task_list_keeps_a_lost_submit_unreconciled_not_forgotten(
 
 def test_identical_prompts_each_adopt_their_own_task(alice, alice_project, sandbox, settings):
     settings.SANDBOX_FAULT_LOST_SUBMIT_RATE = 1.0
-    first = make_generation(alice_project, alice, prompt="same words")
-    second = make_generation(alice_project, alice, prompt="same words")
+    first = make_generation(alice_project, prompt="same words")
+    second = make_generation(alice_project, prompt="same words")
     call_command("poll_generations", "--once")
     settings.SANDBOX_FAULT_LOST_SUBMIT_RATE = 0.0
     run_poller()
@@ -106,7 +91,7 @@ def test_a_submit_that_never_reached_the_provider_is_sent_again_after_the_window
     get_client().access_token()
     settings.SANDBOX_FAULT_502_RATE = 1.0  # the gateway answers 502 before the task exists
     settings.SUBMIT_RECONCILE_SECONDS = 0
-    generation = make_generation(alice_project, alice)
+    generation = make_generation(alice_project)
     call_command("poll_generations", "--once")
     generation.refresh_from_db()
     assert generation.status == Status.PENDING and generation.submit_uncertain_since
@@ -120,7 +105,7 @@ def test_a_submit_that_never_reached_the_provider_is_sent_again_after_the_window
 def test_pending_tasks_are_checked_fifty_at_a_time(alice, alice_project, sandbox, settings):
     settings.SANDBOX_GENERATING_SECONDS = 3600
     for index in range(60):
-        make_generation(alice_project, alice, prompt=f"shot {index}")
+        make_generation(alice_project, prompt=f"shot {index}")
     call_command("poll_generations", "--once")  # submits all 60
     assert Generation.objects.filter(status=Status.SUBMITTED).count() == 60
     RequestLog.objects.all().delete()
@@ -132,8 +117,8 @@ def test_pending_tasks_are_checked_fifty_at_a_time(alice, alice_project, sandbox
 
 
 def test_a_poison_generation_does_not_stop_the_others(alice, alice_project, sandbox, monkeypatch):
-    good = make_generation(alice_project, alice, prompt="good")
-    poison = make_generation(alice_project, alice, prompt="poison")
+    good = make_generation(alice_project, prompt="good")
+    poison = make_generation(alice_project, prompt="poison")
     call_command("poll_generations", "--once")
     real_apply = lifecycle.apply_task
 
@@ -154,7 +139,7 @@ def test_a_poison_generation_does_not_stop_the_others(alice, alice_project, sand
 
 
 def test_a_stuck_generation_is_reconciled_then_failed_with_a_reason(alice, alice_project, sandbox):
-    generation = make_generation(alice_project, alice, prompt="forever [slow]")
+    generation = make_generation(alice_project, prompt="forever [slow]")
     run_poller(2)
     generation.refresh_from_db()
     assert generation.provider_status == "Generating"
@@ -177,7 +162,7 @@ class RetakenInALoop(BaseException):
 def test_a_stuck_generation_whose_settling_crashes_is_postponed_not_retaken(
     alice, alice_project, monkeypatch
 ):
-    stuck = make_generation(alice_project, alice)
+    stuck = make_generation(alice_project)
     Generation.objects.filter(pk=stuck.pk).update(status_changed_at=timezone.now() - timedelta(hours=2))
     calls = []
 
@@ -196,7 +181,7 @@ def test_a_stuck_generation_whose_settling_crashes_is_postponed_not_retaken(
 
 
 def test_a_provider_error_keeps_its_message(alice, alice_project, sandbox):
-    generation = make_generation(alice_project, alice, prompt="broken [error]")
+    generation = make_generation(alice_project, prompt="broken [error]")
     run_poller(3)
     generation.refresh_from_db()
     assert generation.status == Status.FAILED
@@ -204,7 +189,7 @@ def test_a_provider_error_keeps_its_message(alice, alice_project, sandbox):
 
 
 def test_the_poller_writes_a_heartbeat(alice, alice_project, sandbox):
-    make_generation(alice_project, alice)
+    make_generation(alice_project)
     call_command("poll_generations", "--once")
     beat = WorkerHeartbeat.objects.get()
     assert beat.submitted == 1
@@ -213,7 +198,7 @@ def test_the_poller_writes_a_heartbeat(alice, alice_project, sandbox):
 
 
 def test_retry_makes_a_new_generation_with_the_same_parameters(client, alice, alice_project):
-    failed = make_generation(alice_project, alice, status=Status.FAILED, error_message="no")
+    failed = make_generation(alice_project, status=Status.FAILED, error_message="no")
     client.force_login(alice)
     response = client.post(f"/g/{failed.code}/retry")
     assert response.status_code == 302
@@ -224,8 +209,8 @@ def test_retry_makes_a_new_generation_with_the_same_parameters(client, alice, al
 
 
 def test_cancel_works_only_before_the_provider_has_it(client, alice, alice_project):
-    waiting = make_generation(alice_project, alice)
-    sent = make_generation(alice_project, alice, status=Status.SUBMITTED, unique_id="abc")
+    waiting = make_generation(alice_project)
+    sent = make_generation(alice_project, status=Status.SUBMITTED, unique_id="abc")
     client.force_login(alice)
     client.post(f"/g/{waiting.code}/cancel")
     response = client.post(f"/g/{sent.code}/cancel", follow=True)
@@ -239,7 +224,7 @@ def test_cancel_works_only_before_the_provider_has_it(client, alice, alice_proje
 def test_the_callback_only_moves_the_next_poll_up(client, alice, alice_project):
     later = timezone.now() + timedelta(minutes=5)
     generation = make_generation(
-        alice_project, alice, status=Status.SUBMITTED, unique_id="u1", next_attempt_at=later
+        alice_project, status=Status.SUBMITTED, unique_id="u1", next_attempt_at=later
     )
     signature = lifecycle.CALLBACK_SIGNER.signature(str(generation.code))
     forged = client.post(f"/callbacks/chanjing/{generation.code}/forged", {"progress_desc": "Success"})

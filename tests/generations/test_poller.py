@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from studio.generations.models import Generation, Status
-from tests.conftest import image_file
+from tests.factories import image_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -21,7 +21,7 @@ from django.db.models import Count
 
 from studio.generations.models import Generation, Status, WorkerHeartbeat
 from studio.sandbox.models import RequestLog, Task
-from studio.workspaces.models import personal_workspace_for
+from tests.factories import make_generations
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,7 +55,7 @@ def poller_env(base_url: str, media_root: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def start_pollers(count: int, env: dict[str, str]) -> list[subprocess.Popen]:
+def start_pollers(count: int, env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
     return [
         subprocess.Popen(
             [sys.executable, "manage.py", "poll_generations"],
@@ -68,7 +68,7 @@ def start_pollers(count: int, env: dict[str, str]) -> list[subprocess.Popen]:
     ]
 
 
-def stop(processes: list[subprocess.Popen]) -> list[int]:
+def stop(processes: list[subprocess.Popen[bytes]]) -> list[int]:
     for process in processes:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -85,22 +85,10 @@ def wait_until_all_terminal(expected: int, timeout: float) -> None:
     pytest.fail(f"not all generations finished in {timeout} s: {left}")
 
 
-def make_generations(user, project, count: int) -> None:
-    workspace = personal_workspace_for(user)
-    Generation.objects.bulk_create(
-        Generation(
-            workspace=workspace,
-            project=project,
-            created_by=user,
-            prompt=f"take {index}" + (" [fail]" if index % 10 == 0 else ""),
-            aspect_ratio="16:9",
-            clarity=720,
-            duration=5,
-            model_code="Doubao-Seedance-1.0-lite-i2v",
-            is_sandbox=True,
-        )
-        for index in range(count)
-    )
+def takes(project, count: int) -> None:
+    """`count` generations waiting to be sent; every tenth is one the sandbox fails."""
+    prompts = [f"take {index}" + (" [fail]" if index % 10 == 0 else "") for index in range(count)]
+    make_generations(project, prompts, aspect_ratio="16:9")
 
 
 @pytest.fixture
@@ -116,7 +104,7 @@ def faulty_sandbox(sandbox, settings):
 def test_many_pollers_finish_every_generation_exactly_once(
     workers, alice, alice_project, faulty_sandbox, settings
 ):
-    make_generations(alice, alice_project, 200)
+    takes(alice_project, 200)
     pollers = start_pollers(workers, poller_env(faulty_sandbox, settings.MEDIA_ROOT))
     try:
         wait_until_all_terminal(200, timeout=240)
@@ -145,7 +133,7 @@ def test_many_pollers_finish_every_generation_exactly_once(
 def test_a_poller_killed_mid_batch_is_taken_over(alice, alice_project, sandbox, settings):
     settings.SANDBOX_FAULT_SLOW_RATE = 0.2
     settings.SANDBOX_FAULT_SLOW_SECONDS = 1.0
-    make_generations(alice, alice_project, 40)
+    takes(alice_project, 40)
     env = poller_env(sandbox, settings.MEDIA_ROOT, POLLER_LEASE_SECONDS="3")
     victim = start_pollers(1, env)[0]
     deadline = time.monotonic() + 60
@@ -165,7 +153,7 @@ def test_a_poller_killed_mid_batch_is_taken_over(alice, alice_project, sandbox, 
 
 
 def test_sigterm_finishes_the_current_item_and_exits_cleanly(alice, alice_project, sandbox, settings):
-    make_generations(alice, alice_project, 5)
+    takes(alice_project, 5)
     poller = start_pollers(1, poller_env(sandbox, settings.MEDIA_ROOT))[0]
     deadline = time.monotonic() + 30
     while not WorkerHeartbeat.objects.exists() and time.monotonic() < deadline:

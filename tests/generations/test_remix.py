@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
-from studio.generations.models import Generation, Project
-from studio.workspaces.models import personal_workspace_for
-from tests.conftest import finished_generation, image_file
+from studio.generations.models import Generation
+from tests.factories import finished_generation, image_file, make_project
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def parent(team) -> Generation:
     return generation
 
 
-def remix_post(parent: Generation, **overrides) -> dict:
+def remix_post(parent: Generation, **overrides) -> dict[str, Any]:
     data = {
         "prompt": parent.prompt,
         "aspect_ratio": parent.aspect_ratio,
@@ -95,9 +95,7 @@ def test_the_player_shows_parent_and_children(sign_in_as, team, parent):
 
 def test_a_viewer_picks_one_of_their_own_projects(sign_in_as, team, parent):
     viewer = team["viewer"]
-    own = Project.objects.create(
-        workspace=personal_workspace_for(viewer), name="My drafts", created_by=viewer
-    )
+    own = make_project(created_by=viewer, name="My drafts")
     client = sign_in_as("viewer")
     picker = client.get(f"/g/{parent.code}/remix").content.decode()
     assert "My drafts" in picker and "Team project" not in picker  # viewers cannot generate in the team
@@ -112,7 +110,7 @@ def test_a_viewer_picks_one_of_their_own_projects(sign_in_as, team, parent):
 
 def test_a_parent_out_of_reach_is_404(sign_in_as, team, parent):
     outsider = team["outsider"]
-    own = Project.objects.create(workspace=personal_workspace_for(outsider), name="Mine", created_by=outsider)
+    own = make_project(created_by=outsider, name="Mine")
     client = sign_in_as("outsider")
     assert client.get(f"/g/{parent.code}/remix").status_code == 404
     assert client.post(f"/projects/{own.code}/generate", remix_post(parent)).status_code == 404

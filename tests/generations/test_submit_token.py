@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from unittest import mock
 
 from django.db.models import QuerySet
@@ -13,8 +14,10 @@ from studio.generations.models import Generation
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def form_data(page: str, prompt: str = "a kite over the dunes") -> dict:
-    token = re.search(r'name="submit_token" value="(\w+)"', page)[1]
+def form_data(page: str, prompt: str = "a kite over the dunes") -> dict[str, Any]:
+    found = re.search(r'name="submit_token" value="(\w+)"', page)
+    assert found is not None, "the form has no submit token"
+    token = found[1]
     return {
         "prompt": prompt,
         "aspect_ratio": "9:16",

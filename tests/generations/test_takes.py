@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
 from studio.generations.models import Generation
-from studio.usage.models import WorkspaceQuota
-from tests.conftest import image_file
+from studio.workspaces.models import WorkspaceQuota
+from tests.factories import image_file
 
 pytestmark = pytest.mark.django_db
 
@@ -20,9 +21,11 @@ def _no_provider(settings):
     settings.CHANJING_BASE_URL = "http://127.0.0.1:9/sandbox"
 
 
-def form_data(client, project, **overrides) -> dict:
+def form_data(client, project, **overrides) -> dict[str, Any]:
     page = client.get(f"/projects/{project.code}/").content.decode()
-    token = re.search(r'name="submit_token" value="(\w+)"', page)[1]
+    found = re.search(r'name="submit_token" value="(\w+)"', page)
+    assert found is not None, "the form has no submit token"
+    token = found[1]
     data = {
         "prompt": "一只猫在屋顶上",
         "aspect_ratio": "9:16",

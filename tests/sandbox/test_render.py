@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import av
 import pytest
@@ -16,7 +17,7 @@ from .conftest import png_bytes
 pytestmark = pytest.mark.django_db
 
 
-def finished_task(api, **fields) -> dict:
+def finished_task(api, **fields) -> dict[str, Any]:
     unique_id = api.submit(**fields)["data"]
     task = api.task(unique_id)["data"]
     assert task["progress_desc"] == "Success", task
@@ -30,7 +31,7 @@ def download(client, url: str) -> bytes:
 
 
 def decoded_frames(data: bytes) -> list[Image.Image]:
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         return [frame.to_image() for frame in container.decode(video=0)]
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from studio.generations.models import Favorite, Generation, Project, SavedPrompt, Status
+from studio.generations.models import Favorite, Generation, SavedPrompt, Status
 from studio.sharing.models import ShareLink
 from studio.workspaces.access import SESSION_KEY
 from studio.workspaces.models import Invitation, Membership, personal_workspace_for
-from tests.conftest import finished_generation
+from tests.factories import finished_generation, make_generation, make_project
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +26,9 @@ def _no_provider(settings):
 def foreign(team):
     outsider = team["outsider"]
     workspace = personal_workspace_for(outsider)
-    project = Project.objects.create(workspace=workspace, name="Private", created_by=outsider)
+    project = make_project(workspace, name="Private")
     generation = finished_generation(workspace, project, outsider, prompt="private lantern")
-    pending = Generation.objects.create(
-        workspace=workspace, project=project, created_by=outsider, prompt="pending", status=Status.PENDING
-    )
+    pending = make_generation(project, prompt="pending")
     return {
         "workspace": workspace,
         "project": project,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from studio.generations.models import Status
 from studio.sharing.models import ShareLink
+from tests.factories import make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +125,23 @@ def test_outsiders_cannot_revoke_and_viewers_may_not(sign_in_as, link):
 
 def test_an_unknown_token_is_404(client):
     assert client.get("/s/nope/").status_code == 404
+
+
+def test_the_admin_marks_expired_and_revoked_links_as_not_live(client, team, team_generation):
+    live = ShareLink.objects.create(generation=team_generation, created_by=team["editor"])
+    expired = ShareLink.objects.create(
+        generation=team_generation,
+        created_by=team["editor"],
+        expires_at=timezone.now() - timedelta(seconds=1),
+    )
+    revoked = ShareLink.objects.create(generation=team_generation, created_by=team["editor"])
+    revoked.revoke()
+    client.force_login(make_staff())
+    page = client.get("/admin/sharing/sharelink/").content.decode()
+    # Each row: the action checkbox carries the link's id, the last icon is the "live" column.
+    shown = {}
+    for row in re.findall(r"<tr>.*?</tr>", page, re.S):
+        found = re.search(r'name="_selected_action" value="(\d+)"', row)
+        if found:
+            shown[int(found[1])] = re.findall(r'alt="(True|False)"', row)[-1]
+    assert shown == {live.pk: "True", expired.pk: "False", revoked.pk: "False"}

@@ -2,63 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 import pytest
 
 from studio.accounts.models import User
-from studio.generations.models import Generation, Project, Status
-from studio.workspaces.models import Membership, Role, Workspace
-from tests.conftest import PASSWORD, make_user
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
-    """A moment in March 2025, studio time (settings.TIME_ZONE is Asia/Shanghai in tests)."""
-    return datetime(2025, month, day, hour, minute, tzinfo=SHANGHAI)
-
-
-def make_generation(
-    project: Project,
-    user,
-    *,
-    created: datetime,
-    status: str = Status.SUCCEEDED,
-    duration: int = 5,
-    queued: float | None = 10,
-    took: float | None = 60,
-    model_code: str = "Doubao-Seedance-1.0-lite-i2v",
-    **fields,
-) -> Generation:
-    submitted = created + timedelta(seconds=queued) if queued is not None else None
-    finished = None
-    if status in {Status.SUCCEEDED, Status.FAILED} and submitted and took is not None:
-        finished = submitted + timedelta(seconds=took)
-    if status == Status.CANCELLED:
-        finished = created + timedelta(seconds=1)
-    return Generation.objects.create(
-        workspace=project.workspace,
-        project=project,
-        created_by=user,
-        created_at=created,
-        prompt=fields.pop("prompt", f"shot {created:%d %H:%M}"),
-        duration=duration,
-        clarity=fields.pop("clarity", 720),
-        model_code=model_code,
-        status=status,
-        submitted_at=submitted,
-        finished_at=finished,
-        **fields,
-    )
+from studio.generations.models import Status
+from tests.factories import at, make_past_generation, make_project, make_staff, make_user, make_workspace
 
 
 @pytest.fixture
 def staff(db) -> User:
-    return User.objects.create_user(
-        username="ops", email="ops@example.com", password=PASSWORD, is_staff=True, is_superuser=True
-    )
+    return make_staff("ops")
 
 
 @pytest.fixture
@@ -75,16 +28,14 @@ def ledger(db):
     Outside: 28 Feb 23:59 and 3 March 00:00 studio time, 10 s succeeded each.
     """
     carol, dan = make_user("carol"), make_user("dan")
-    team = Workspace.objects.create(name="Team", created_by=carol)
-    dans = Workspace.objects.create(name="Dan's", created_by=dan)
-    Membership.objects.create(workspace=team, user=carol, role=Role.OWNER)
-    Membership.objects.create(workspace=dans, user=dan, role=Role.OWNER)
-    p1 = Project.objects.create(workspace=team, name="Launch", created_by=carol)
-    p2 = Project.objects.create(workspace=dans, name="Teaser", created_by=dan)
+    team = make_workspace("Team", owner=carol)
+    dans = make_workspace("Dan's", owner=dan)
+    p1 = make_project(team, name="Launch")
+    p2 = make_project(dans, name="Teaser")
 
-    make_generation(p1, carol, created=at(1, 0, 30), duration=5, queued=10, took=50)
-    make_generation(p1, carol, created=at(1, 11), duration=10, queued=20, took=80, clarity=1080)
-    make_generation(
+    make_past_generation(p1, carol, created=at(1, 0, 30), duration=5, queued=10, took=50)
+    make_past_generation(p1, carol, created=at(1, 11), duration=10, queued=20, took=80, clarity=1080)
+    make_past_generation(
         p1,
         carol,
         created=at(1, 12),
@@ -95,10 +46,10 @@ def ledger(db):
         error_raw="content rejected",
         error_message="The provider refused the prompt.",
     )
-    make_generation(p1, carol, created=at(1, 13), status=Status.CANCELLED, duration=10, queued=None)
+    make_past_generation(p1, carol, created=at(1, 13), status=Status.CANCELLED, duration=10, queued=None)
 
-    make_generation(p2, dan, created=at(2, 9), duration=5, queued=40, took=40, attempts=3)
-    make_generation(
+    make_past_generation(p2, dan, created=at(2, 9), duration=5, queued=40, took=40, attempts=3)
+    make_past_generation(
         p2,
         dan,
         created=at(2, 10),
@@ -108,8 +59,8 @@ def ledger(db):
         took=600,
         error_message="timed out",
     )
-    make_generation(p2, dan, created=at(2, 11), status=Status.SUBMITTED, duration=5, queued=60)
-    make_generation(
+    make_past_generation(p2, dan, created=at(2, 11), status=Status.SUBMITTED, duration=5, queued=60)
+    make_past_generation(
         p2,
         dan,
         created=at(2, 23, 59),
@@ -120,6 +71,6 @@ def ledger(db):
         error_raw="content rejected",
     )
 
-    make_generation(p1, carol, created=at(28, 23, 59, month=2), duration=10)
-    make_generation(p2, dan, created=at(3, 0, 0), duration=10)
+    make_past_generation(p1, carol, created=at(28, 23, 59, month=2), duration=10)
+    make_past_generation(p2, dan, created=at(3, 0, 0), duration=10)
     return {"carol": carol, "dan": dan, "team": team, "dans": dans, "launch": p1, "teaser": p2}

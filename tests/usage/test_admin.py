@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from studio.generations.models import Generation, Status
-from studio.usage.models import WorkspaceQuota
-from studio.usage.quota import month_start
-from tests.usage.conftest import at, make_generation
+from studio.generations.quota import month_start
+from studio.workspaces.models import WorkspaceQuota
+from tests.factories import at, make_past_generation
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/generations/generation/"
@@ -29,7 +29,7 @@ def test_changelist_query_count_is_constant(client, staff, ledger):
 
     before = count()
     for i in range(25):
-        make_generation(ledger["teaser"], ledger["dan"], created=at(5, 9, i))
+        make_past_generation(ledger["teaser"], ledger["dan"], created=at(5, 9, i))
     assert count() == before
 
 
@@ -80,7 +80,7 @@ def test_poll_now(client, staff, ledger):
 
 def test_cancel_only_unsubmitted(client, staff, ledger):
     client.force_login(staff)
-    pending = make_generation(
+    pending = make_past_generation(
         ledger["launch"], ledger["carol"], created=at(4, 9), status=Status.PENDING, queued=None
     )
     submitted = Generation.objects.get(status=Status.SUBMITTED)
@@ -115,7 +115,9 @@ def test_retry_respects_the_quota(client, staff, ledger):
     client.force_login(staff)
     team = ledger["team"]
     WorkspaceQuota.objects.create(workspace=team, monthly_seconds=5)
-    make_generation(ledger["launch"], ledger["carol"], created=month_start() + timedelta(hours=1), duration=5)
+    make_past_generation(
+        ledger["launch"], ledger["carol"], created=month_start() + timedelta(hours=1), duration=5
+    )
     failed = Generation.objects.filter(workspace=team, status=Status.FAILED).first()
     message = act(client, "retry", [failed])
     assert "This workspace has 0 s of video left this month; this generation needs 5 s." in message
@@ -129,7 +131,7 @@ def test_other_admins_render(client, staff, ledger):
         "/admin/generations/workerheartbeat/",
         "/admin/workspaces/workspace/",
         "/admin/workspaces/membership/",
-        "/admin/usage/workspacequota/",
+        "/admin/workspaces/workspacequota/",
         f"{CHANGELIST}?status__exact=failed&model_code=Doubao-Seedance-1.0-lite-i2v",
         f"{CHANGELIST}?created_at__year=2025&created_at__month=3",
     ):

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from studio.generations.models import Status
-from tests.usage.conftest import at, make_generation
+from tests.factories import at, make_past_generation
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +134,7 @@ def test_query_count_is_constant_as_data_grows(client, staff, ledger):
 
     before = (count("/admin/usage/review/"), count("/admin/usage/review.csv"))
     for i in range(30):
-        make_generation(
+        make_past_generation(
             ledger["launch"],
             ledger["carol"],
             created=at(1 + i % 2, 8, i),

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from studio.chanjing.models import ProviderCall, ProviderToken
 from studio.generations.models import Status, WorkerHeartbeat
-from tests.usage.conftest import make_generation
+from tests.factories import make_past_generation
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def test_status_page(client, staff, ledger):
     now = timezone.now()
     WorkerHeartbeat.objects.create(name="poller-a", last_cycle_at=now - timedelta(seconds=5), cycles=42)
     WorkerHeartbeat.objects.create(name="poller-b", last_cycle_at=now - timedelta(minutes=30))
-    make_generation(
+    make_past_generation(
         ledger["launch"],
         ledger["carol"],
         created=now - timedelta(minutes=10),

@@ -151,3 +151,10 @@ def test_an_invitation_for_an_email_is_only_for_that_account(client, alice, bob,
 
 def test_an_unknown_token_is_404(client):
     assert client.get("/workspaces/join/not-a-real-token/").status_code == 404
+
+
+def test_accepting_never_demotes_a_member(invitation, team):
+    """Two tabs: the admin opens a viewer invitation as an outsider would, and accepts it."""
+    membership = invitation.accept(team["admin"])
+    assert membership is not None and membership.role == Role.ADMIN
+    assert Membership.objects.get(workspace=team["workspace"], user=team["admin"]).role == Role.ADMIN

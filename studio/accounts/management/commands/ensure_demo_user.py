@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandParser
 
 from studio.accounts.models import User
@@ -12,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--username", default="demo")
         parser.add_argument("--password", default="seedance-demo")
 
-    def handle(self, *args, username: str, password: str, **options) -> None:
+    def handle(self, *args: Any, username: str, password: str, **options: Any) -> None:
         user, created = User.objects.get_or_create(
             username=username, defaults={"email": f"{username}@example.com"}
         )

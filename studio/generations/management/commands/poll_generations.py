@@ -12,6 +12,7 @@ import logging
 import signal
 import time
 from types import FrameType
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
@@ -105,7 +106,7 @@ class Command(BaseCommand):
                 :63
             ]
 
-    def handle(self, *args, once: bool = False, **options) -> None:
+    def handle(self, *args: Any, once: bool = False, **options: Any) -> None:
         self.worker = lifecycle.WORKER_NAME
         self.stopping = False
         self.cycles = 0

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from types import FrameType
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -17,7 +18,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--addrport", default="127.0.0.1:8000")
 
-    def handle(self, *args, addrport: str, **options) -> None:
+    def handle(self, *args: Any, addrport: str, **options: Any) -> None:
         manage = [sys.executable, "manage.py"]
         children = [
             subprocess.Popen([*manage, "devserver", addrport, "--noreload"]),

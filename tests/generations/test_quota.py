@@ -8,12 +8,10 @@ import pytest
 from django.utils import timezone
 
 from studio.generations.models import Generation, Status
+from studio.generations.quota import QuotaExceeded, month_start, remaining, reserve
 from studio.generations.services import create_generation
-from studio.usage.models import WorkspaceQuota
-from studio.usage.quota import QuotaExceeded, month_start, remaining, reserve
-from studio.workspaces.models import Membership, Role, personal_workspace_for
-from tests.conftest import make_user
-from tests.usage.conftest import make_generation
+from studio.workspaces.models import Role, WorkspaceQuota, personal_workspace_for
+from tests.factories import add_member, make_past_generation, make_staff, make_user
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -28,11 +26,11 @@ def this_month(**delta) -> datetime:
 def used(alice, alice_project):
     """Alice's workspace has a 30 s quota; 15 s are held this month, the rest released or older."""
     WorkspaceQuota.objects.create(workspace=alice_project.workspace, monthly_seconds=30)
-    make_generation(alice_project, alice, created=this_month(), duration=5)  # billed
-    make_generation(alice_project, alice, created=this_month(), duration=10, status=Status.PENDING)
-    make_generation(alice_project, alice, created=this_month(), duration=10, status=Status.FAILED)
-    make_generation(alice_project, alice, created=this_month(), duration=10, status=Status.CANCELLED)
-    make_generation(alice_project, alice, created=month_start() - timedelta(seconds=1), duration=10)
+    make_past_generation(alice_project, alice, created=this_month(), duration=5)  # billed
+    make_past_generation(alice_project, alice, created=this_month(), duration=10, status=Status.PENDING)
+    make_past_generation(alice_project, alice, created=this_month(), duration=10, status=Status.FAILED)
+    make_past_generation(alice_project, alice, created=this_month(), duration=10, status=Status.CANCELLED)
+    make_past_generation(alice_project, alice, created=month_start() - timedelta(seconds=1), duration=10)
     return alice_project
 
 
@@ -59,7 +57,7 @@ def test_refusal_says_what_is_left_and_what_is_needed(alice, used):
 
 def test_member_cap(alice, used):
     bob = make_user("bob")
-    Membership.objects.create(workspace=used.workspace, user=bob, role=Role.EDITOR)
+    add_member(used.workspace, bob, Role.EDITOR)
     WorkspaceQuota.objects.filter(workspace=used.workspace).update(per_member_monthly_seconds=20)
     assert remaining(used.workspace, alice).remaining == 5  # alice holds 15 of her 20
     assert remaining(used.workspace, bob).remaining == 15  # bob is held back by the workspace
@@ -116,17 +114,15 @@ def test_over_quota_is_a_form_error_in_place(client, alice, used):
 
 
 def test_quota_is_set_in_the_workspace_admin(client, alice):
-    staff = make_user("ops")
-    staff.is_staff = staff.is_superuser = True
-    staff.save()
+    staff = make_staff("ops")
     client.force_login(staff)
     workspace = personal_workspace_for(alice)
     page = client.get(f"/admin/workspaces/workspace/{workspace.pk}/change/")
     assert page.status_code == 200
     assert "quota-0-monthly_seconds" in page.content.decode()
-    assert client.get("/admin/usage/workspacequota/add/").status_code == 200
+    assert client.get("/admin/workspaces/workspacequota/add/").status_code == 200
     response = client.post(
-        "/admin/usage/workspacequota/add/",
+        "/admin/workspaces/workspacequota/add/",
         {"workspace": workspace.pk, "monthly_seconds": 600, "per_member_monthly_seconds": ""},
     )
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -20,10 +20,9 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from studio.generations.ledger import HOLDS_SECONDS
 from studio.generations.models import Generation
-from studio.usage.ledger import HOLDS_SECONDS
-from studio.usage.models import WorkspaceQuota
-from studio.workspaces.models import Workspace
+from studio.workspaces.models import Workspace, WorkspaceQuota
 
 if TYPE_CHECKING:
     from studio.accounts.models import User

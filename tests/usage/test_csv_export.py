@@ -9,9 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from studio.accounts.models import User
-from studio.generations.models import Generation, Project, Status
-from studio.workspaces.models import Workspace
+from studio.generations.models import Status
+from tests.factories import make_generation, make_project, make_user, make_workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -20,12 +19,9 @@ FORMULAS = ['=HYPERLINK("https://evil.example","open")', "+1+1", "-2+3", "@SUM(A
 
 @pytest.mark.parametrize("name", FORMULAS)
 def test_names_that_look_like_formulas_are_quoted(client, name):
-    staff = User.objects.create_user("ops", "ops@example.com", "x-Strong-pass-1", is_staff=True)
-    workspace = Workspace.objects.create(name=name, created_by=staff)
-    project = Project.objects.create(workspace=workspace, name="p", created_by=staff)
-    Generation.objects.create(
-        workspace=workspace, project=project, created_by=staff, prompt="p", status=Status.SUCCEEDED
-    )
+    staff = make_user("ops", is_staff=True)
+    workspace = make_workspace(name, owner=staff)
+    make_generation(make_project(workspace, name="p"), prompt="p", status=Status.SUCCEEDED)
     client.force_login(staff)
     today = timezone.localdate().isoformat()
     response = client.get(

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from studio.generations.models import Generation
-from tests.conftest import image_file
+from tests.factories import image_file
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +98,7 @@ def test_a_stored_file_of_another_type_is_served_as_bytes_never_rendered(client,
     from django.core.files.base import ContentFile
 
     from studio.sharing.models import ShareLink
-    from tests.conftest import finished_generation
+    from tests.factories import finished_generation
 
     generation = finished_generation(team["workspace"], team["project"], team["editor"])
     generation.start_frame.save("evil.pdf", ContentFile(b"%PDF-1.4 a polyglot"), save=False)

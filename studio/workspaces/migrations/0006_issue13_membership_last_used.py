@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workspaces', '0004_membership_code_unique'),
+        ('workspaces', '0005_issue16_workspace_quota'),
     ]
 
     operations = [

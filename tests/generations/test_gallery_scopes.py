@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from studio.generations.models import Generation, Project
+from studio.generations.models import Generation
 from studio.workspaces.models import personal_workspace_for
-from tests.conftest import finished_generation
+from tests.factories import finished_generation, make_project
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def test_the_team_gallery_shows_every_members_videos_with_their_maker(sign_in_as
         team["workspace"], team["project"], team["owner"], prompt="owner's sunrise"
     )
     outsider_ws = personal_workspace_for(team["outsider"])
-    elsewhere = Project.objects.create(workspace=outsider_ws, name="Mine", created_by=team["outsider"])
+    elsewhere = make_project(outsider_ws, name="Mine")
     finished_generation(outsider_ws, elsewhere, team["outsider"], prompt="outsider's secret")
     page = sign_in_as("viewer").get("/gallery/team/").content.decode()
     assert team_generation.prompt in page and "by editor" in page
@@ -29,7 +29,7 @@ def test_the_team_gallery_shows_every_members_videos_with_their_maker(sign_in_as
 def test_my_generations_span_my_workspaces_and_nobody_elses(client, team, team_generation):
     editor = team["editor"]
     personal = personal_workspace_for(editor)
-    project = Project.objects.create(workspace=personal, name="Solo", created_by=editor)
+    project = make_project(personal, name="Solo")
     finished_generation(personal, project, editor, prompt="my solo piece")
     finished_generation(team["workspace"], team["project"], team["owner"], prompt="the owner made this")
     client.force_login(editor)

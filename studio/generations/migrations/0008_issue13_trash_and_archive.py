@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('generations', '0006_saved_prompt_unique_name'),
+        ('generations', '0007_issue16_problem_reasons'),
     ]
 
     operations = [

@@ -12,9 +12,9 @@ from django.conf import settings as django_settings
 from django.db import connection, connections
 
 from studio.generations.models import Generation
+from studio.generations.quota import QuotaExceeded
 from studio.generations.services import create_generation
-from studio.usage.models import WorkspaceQuota
-from studio.usage.quota import QuotaExceeded
+from studio.workspaces.models import WorkspaceQuota
 
 pytestmark = [
     pytest.mark.postgres,
@@ -59,7 +59,9 @@ def test_parallel_http_requests_take_only_what_fits(
         session = requests.Session()
         session.cookies.set(django_settings.SESSION_COOKIE_NAME, session_cookie)
         page = session.get(url, timeout=30)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        assert found is not None, "the page has no CSRF token"
+        token = found.group(1)
         return session, token
 
     browsers = [browser() for _ in range(RACERS)]
