@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from studio.generations.models import SavedPrompt, Status
+from studio.generations.models import Generation, Project, SavedPrompt, Status
 from studio.sharing.models import ShareLink
 from studio.workspaces.models import Invitation, Role
 from tests.factories import add_member, finished_generation, make_generation, make_project, make_user

@@ -122,18 +122,21 @@ class GenerationForm(forms.Form):
         required=False, max_length=64, widget=forms.HiddenInput, initial=new_submit_token
     )
 
-    def __init__(self, *args, parent: Generation | None = None, **kwargs) -> None:
+    def __init__(self, *args: Any, parent: Generation | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.parent = parent
         if parent is not None and not self.is_bound:
-            self.initial |= {
-                "prompt": parent.prompt,
-                "aspect_ratio": parent.aspect_ratio,
-                "clarity": parent.clarity,
-                "duration": parent.duration,
-                "remix_of": parent.code,
-                "keep_start_frame": bool(parent.start_frame),
-                "keep_end_frame": bool(parent.end_frame),
+            self.initial = {
+                **self.initial,
+                **{
+                    "prompt": parent.prompt,
+                    "aspect_ratio": parent.aspect_ratio,
+                    "clarity": parent.clarity,
+                    "duration": parent.duration,
+                    "remix_of": parent.code,
+                    "keep_start_frame": bool(parent.start_frame),
+                    "keep_end_frame": bool(parent.end_frame),
+                },
             }
 
     def submission_code(self, user: User) -> uuid.UUID | None:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 TRASH_DAYS = 30  # a deleted project or generation can be restored from the Trash this long
 
 
-class ProjectQuerySet(models.QuerySet):
+class ProjectQuerySet(models.QuerySet["Project"]):
     def live(self) -> ProjectQuerySet:
         return self.filter(deleted_at__isnull=True)
 

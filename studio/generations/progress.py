@@ -80,6 +80,8 @@ def stage_estimates(workspace: Workspace) -> StageEstimates:
         .values_list("created_at", "submitted_at", "finished_at")[:RECENT]
     )
     return StageEstimates(
-        sending=_median([submitted - created for created, submitted, _ in rows]),
-        rendering=_median([finished - submitted for _, submitted, finished in rows if finished]),
+        sending=_median([submitted - created for created, submitted, _ in rows if submitted]),
+        rendering=_median(
+            [finished - submitted for _, submitted, finished in rows if finished and submitted]
+        ),
     )

@@ -12,7 +12,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,13 +24,14 @@ from django.views.decorators.http import require_GET, require_POST
 from studio.generations.access import get_generation_for_user, get_project_for_user
 from studio.generations.models import TRASH_DAYS, Favorite, Generation, Project
 from studio.generations.zipstream import zip_of_videos
+from studio.lib.http import AuthedRequest
 from studio.workspaces.access import current_membership, whom_to_ask
 from studio.workspaces.models import WRITE_ROLES
 
 BULK_MAX = 100
 
 
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+def _back(request: AuthedRequest, fallback: str) -> HttpResponse:
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return redirect(target)
@@ -39,7 +40,7 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def generation_delete(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def generation_delete(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     generation, _membership = get_generation_for_user(request, code, write=True)
     generation.deleted_at = timezone.now()
     generation.save(update_fields=["deleted_at"])
@@ -53,7 +54,7 @@ def generation_delete(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def generation_restore(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def generation_restore(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     generation, _membership = get_generation_for_user(request, code, write=True, trashed=True)
     generation.deleted_at = None
     generation.save(update_fields=["deleted_at"])
@@ -63,7 +64,7 @@ def generation_restore(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def project_delete(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def project_delete(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     project, _membership = get_project_for_user(request, code, write=True)
     project.deleted_at = timezone.now()
     project.save(update_fields=["deleted_at"])
@@ -77,7 +78,7 @@ def project_delete(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def project_restore(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def project_restore(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     project, _membership = get_project_for_user(request, code, write=True, trashed=True)
     project.deleted_at = None
     project.save(update_fields=["deleted_at"])
@@ -87,7 +88,7 @@ def project_restore(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def project_archive(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def project_archive(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     """archived=1 archives (the project leaves the main list), archived=0 brings it back."""
     project, _membership = get_project_for_user(request, code, write=True)
     project.archived_at = timezone.now() if request.POST.get("archived") != "0" else None
@@ -101,7 +102,7 @@ def project_archive(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def trash(request: HttpRequest) -> HttpResponse:
+def trash(request: AuthedRequest) -> HttpResponse:
     """The current workspace's Trash: deleted projects (with how many videos) and videos."""
     membership = current_membership(request)
     workspace = membership.workspace
@@ -125,7 +126,7 @@ def trash(request: HttpRequest) -> HttpResponse:
     return render(request, "generations/trash.html", context)
 
 
-def _chosen(request: HttpRequest, params: dict, *, write: bool) -> list[Generation]:
+def _chosen(request: AuthedRequest, params: QueryDict, *, write: bool) -> list[Generation]:
     """The live generations picked by their codes (`g`) that this person may see, or change."""
     codes = []
     for value in params.getlist("g")[:BULK_MAX]:
@@ -146,7 +147,7 @@ def _chosen(request: HttpRequest, params: dict, *, write: bool) -> list[Generati
 
 @login_required
 @require_POST
-def bulk(request: HttpRequest) -> HttpResponse:
+def bulk(request: AuthedRequest) -> HttpResponse:
     """Star or delete several gallery videos at once."""
     action = request.POST.get("action")
     if action == "star":
@@ -167,7 +168,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def download_zip(request: HttpRequest) -> StreamingHttpResponse:
+def download_zip(request: AuthedRequest) -> StreamingHttpResponse:
     """The selected finished videos as one ZIP, streamed as it is written (never held in memory)."""
     chosen = [g for g in _chosen(request, request.POST, write=False) if g.has_video]
     if not chosen:

@@ -83,7 +83,7 @@ def current_membership(request: AuthedRequest) -> Membership:
     return membership
 
 
-def set_current_workspace(request: HttpRequest, workspace: Workspace) -> None:
+def set_current_workspace(request: AuthedRequest, workspace: Workspace) -> None:
     request.session[SESSION_KEY] = str(workspace.code)
     request.__dict__.pop("_current_membership", None)
     Membership.objects.filter(workspace=workspace, user_id=request.user.pk).update(

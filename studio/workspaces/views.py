@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -230,7 +231,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
             and invitation.accept(request.user) is not None
         )
         if joined:
-            set_current_workspace(request, invitation.workspace)
+            set_current_workspace(cast(AuthedRequest, request), invitation.workspace)
             messages.success(request, _("Welcome to “%(name)s”.") % {"name": invitation.workspace})
             return redirect("generations:projects")
         context["state"] = Invitation.objects.get(pk=invitation.pk).state

@@ -9,6 +9,7 @@ import os
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -17,8 +18,9 @@ from studio.generations import problems
 from studio.generations.models import Generation, Project, SavedPrompt, Status
 from studio.sharing.models import ShareLink
 from studio.workspaces.models import Invitation, Membership, Role
-from tests.browser.conftest import DESKTOP, PHONE, ConsoleWatch, finished_videos
-from tests.conftest import PASSWORD, finished_generation
+from tests.browser.conftest import ConsoleWatch
+from tests.browser.pages import DESKTOP, PHONE
+from tests.factories import PASSWORD, finished_generation, finished_videos
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +28,7 @@ PAGES_DIR = Path(__file__).resolve().parents[2] / "test-artifacts" / "pages"
 ALL_SHOTS = os.environ.get("STUDIO_SCREENSHOTS") == "1"
 
 
-def studio_world(team) -> dict:
+def studio_world(team) -> dict[str, Any]:
     """A workspace with something on every page: takes, failures, a pending video, the Trash."""
     workspace, project, owner, editor = team["workspace"], team["project"], team["owner"], team["editor"]
     owner.is_staff = owner.is_superuser = True

@@ -16,12 +16,12 @@ import zipfile
 import pytest
 from django.utils import timezone
 from PIL import Image
-from studio.usage.quota import remaining
 
 from studio.generations.models import Generation, Status
+from studio.generations.quota import remaining
 from studio.workspaces.models import Membership
-from tests.browser.conftest import DESKTOP, PHONE, sign_in
-from tests.conftest import PASSWORD, finished_generation
+from tests.browser.pages import DESKTOP, PHONE, sign_in
+from tests.factories import PASSWORD, finished_generation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

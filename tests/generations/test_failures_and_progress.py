@@ -15,7 +15,7 @@ from studio.generations.forms import GenerationForm
 from studio.generations.models import Generation, Status
 from studio.generations.progress import stage_estimates
 from studio.workspaces.access import SESSION_KEY
-from tests.conftest import PASSWORD, finished_generation, image_file
+from tests.factories import PASSWORD, finished_generation, image_file
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -13,13 +13,13 @@ from studio.generations.models import TRASH_DAYS, Favorite, Generation
 from studio.generations.zipstream import zip_of_videos
 from studio.sharing.models import ShareLink
 from studio.usage.report import build_report
-from tests.conftest import finished_generation
+from tests.factories import finished_generation
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def usage_totals() -> tuple:
+def usage_totals() -> tuple[object, ...]:
     today = timezone.localdate()
     totals = build_report(today - timedelta(days=1), today + timedelta(days=1)).totals
     return totals.generations, totals.succeeded, totals.billed_seconds

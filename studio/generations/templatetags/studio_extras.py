@@ -9,7 +9,9 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from studio.generations.models import Generation
 from studio.generations.problems import is_content_rejection
+from studio.generations.progress import Estimate, StageEstimates
 
 register = template.Library()
 
@@ -30,7 +32,7 @@ def duration_short(value: timedelta | None) -> str:
 
 
 @register.simple_tag
-def progress_of(generation, estimates):
+def progress_of(generation: Generation, estimates: StageEstimates | None) -> Estimate | None:
     """The card's Estimate (percent, words), or None without history or once finished."""
     return estimates.for_generation(generation) if estimates else None
 
@@ -51,7 +53,7 @@ def _sprite_url() -> str:
 
 
 @register.filter
-def content_rejected(generation) -> bool:
+def content_rejected(generation: Generation) -> bool:
     """The provider's content check refused it: the next step is to edit, not to retry as is."""
     return is_content_rejection(
         generation.error_kind, raw=generation.error_raw, params=generation.error_params

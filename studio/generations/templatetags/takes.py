@@ -18,7 +18,7 @@ def take_groups(generations: Iterable[Generation]) -> list[list[Generation]]:
     A retried take is newer than its group, so the group comes up with it.
     """
     groups: list[list[Generation]] = []
-    by_group: dict = {}
+    by_group: dict[object, list[Generation]] = {}
     for generation in generations:
         if generation.take_group and generation.take_group in by_group:
             by_group[generation.take_group].append(generation)
