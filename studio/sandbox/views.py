@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
+from studio.lib.limits import allow_body_up_to
 from studio.lib.ranges import ranged_file_response
 from studio.sandbox import faults, storage
 from studio.sandbox.api import BAD_PARAM, INTERNAL, QPS_EXCEEDED, ApiError, api_endpoint, envelope, json_body
@@ -148,6 +149,7 @@ def _full_path(request: HttpRequest, upload: UploadedFile) -> str:
     return request.build_absolute_uri(reverse("sandbox:file", args=[upload.file_id, name]))
 
 
+@allow_body_up_to(UPLOAD_MAX_BYTES)
 @csrf_exempt
 @require_http_methods(["PUT"])
 def upload(request: HttpRequest, file_id: str) -> HttpResponse:
