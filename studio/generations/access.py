@@ -7,7 +7,7 @@ import uuid
 from django.http import Http404, HttpRequest
 
 from studio.generations.models import Generation, Project, SavedPrompt
-from studio.workspaces.access import require_role
+from studio.workspaces.access import public_code, require_role
 from studio.workspaces.models import Membership
 
 
@@ -25,7 +25,7 @@ def _scoped(
 def get_project_for_user(
     request: HttpRequest, code: uuid.UUID | str, *, write: bool = False
 ) -> tuple[Project, Membership]:
-    project = Project.objects.select_related("workspace").filter(code=code).first()
+    project = Project.objects.select_related("workspace").filter(code=public_code(code)).first()
     return project, _scoped(request, project, project and project.workspace_id, write=write)
 
 

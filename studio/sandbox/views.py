@@ -41,7 +41,8 @@ def access_token(request: HttpRequest) -> HttpResponse:
         raise bad("app_id", "不能为空")
     if not isinstance(secret_key, str) or not secret_key:
         raise bad("secret_key", "不能为空")
-    valid = hmac.compare_digest(app_id, settings.SANDBOX_APP_ID) & hmac.compare_digest(
+    # As bytes: compare_digest refuses str with characters outside ASCII.
+    valid = hmac.compare_digest(app_id.encode(), settings.SANDBOX_APP_ID.encode()) & hmac.compare_digest(
         secret_key.encode(), settings.SANDBOX_SECRET_KEY.encode()
     )
     if not valid:
@@ -156,7 +157,7 @@ def upload(request: HttpRequest, file_id: str) -> HttpResponse:
     """The presigned PUT target: like object storage, it checks the signature and the exact type."""
     upload = UploadedFile.objects.filter(file_id=file_id).first()
     signature = request.GET.get("signature", "")
-    if upload is None or not hmac.compare_digest(signature, _signature(file_id)):
+    if upload is None or not hmac.compare_digest(signature.encode(), _signature(file_id).encode()):
         return HttpResponseForbidden("SignatureDoesNotMatch", content_type="text/plain")
     if request.META.get("CONTENT_TYPE", "") != upload.mime_type:
         return HttpResponseForbidden(

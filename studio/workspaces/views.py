@@ -7,9 +7,9 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -37,14 +37,11 @@ from studio.workspaces.models import (
 @login_required
 @require_POST
 def switch(request: HttpRequest) -> HttpResponse:
-    try:
-        membership = get_membership_for_user(request, request.POST.get("workspace", ""))
-    except ValidationError as error:  # a malformed code is an unknown workspace
-        raise Http404 from error
+    membership = get_membership_for_user(request, request.POST.get("workspace", ""))
     set_current_workspace(request, membership.workspace)
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
+        return HttpResponseRedirect(target)  # never redirect(): it would try the text as a URL name
     return redirect("generations:projects")
 
 
