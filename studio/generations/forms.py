@@ -10,12 +10,11 @@ from django.utils.translation import gettext_lazy
 
 from studio.generations.images import (
     ALLOWED_FORMATS,
-    FRAME_EXTENSIONS,
     MAX_LONG_SIDE,
     MAX_RATIO,
     MIN_RATIO,
     MIN_SHORT_SIDE,
-    check_frame,
+    clean_frame,
 )
 from studio.generations.models import AspectRatio, Clarity, Duration, Project
 
@@ -128,10 +127,10 @@ class GenerationForm(forms.Form):
     def _clean_frame(self, which: str) -> UploadedFile | Literal[False] | None:
         frame = self.cleaned_data.get(f"{which}_frame")
         if frame:
-            _width, _height, mime = check_frame(frame)
-            # The uploaded name is the client's: a JPEG called "x.pdf" would be served as a PDF,
-            # and Chanjing's upload ticket takes the file's type from its name.
-            frame.name = f"{which}{FRAME_EXTENSIONS[mime]}"
+            # Re-encoded: only the picture is kept (no metadata, nothing appended). The name is
+            # ours too: a JPEG called "x.pdf" would be served as a PDF, and Chanjing's upload
+            # ticket takes the file's type from its name.
+            frame = clean_frame(frame, which)
         return frame
 
     def clean(self) -> dict:
