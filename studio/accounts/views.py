@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from axes.utils import reset as reset_lockout
 from django.contrib.auth import login
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth import views as auth_views
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
@@ -26,5 +29,16 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect(_next_url(request) or "generations:home")
+        target = _next_url(request)
+        # Never redirect(target): it would try the text as a URL name first.
+        return HttpResponseRedirect(target) if target else redirect("generations:home")
     return render(request, "accounts/signup.html", {"form": form, "next": _next_url(request) or ""})
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's, plus: a new password set from the emailed link ends the account's sign-in lockout."""
+
+    def form_valid(self, form: Form) -> HttpResponse:
+        response = super().form_valid(form)
+        reset_lockout(username=self.user.get_username())
+        return response
