@@ -12,7 +12,7 @@ from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -32,6 +32,7 @@ from studio.workspaces.models import (
     Membership,
     create_team_workspace,
 )
+from studio.workspaces.verification import email_proof, is_email_proven
 
 
 @login_required
@@ -199,6 +200,24 @@ def _send_invitation(request: HttpRequest, invitation: Invitation, link: str) ->
     send_mail(subject, body, None, [invitation.email])
 
 
+def _send_email_proof(request: HttpRequest, invitation: Invitation) -> None:
+    """Mail the invited address a link that lets this account accept: it proves the mailbox is theirs."""
+    query = urlencode({"proof": email_proof(invitation, request.user)})
+    link = request.build_absolute_uri(f"{reverse('workspaces:accept', args=[invitation.token])}?{query}")
+    values = {"workspace": invitation.workspace.name, "link": link, "username": request.user.get_username()}
+    subject = _("Confirm your email to join %(workspace)s on Seedance Studio") % values
+    body = (
+        _(
+            "You, signed in as %(username)s, are accepting an invitation to the team “%(workspace)s” "
+            "on Seedance Studio that was sent to this address.\n\n"
+            "Open this link to confirm the address and join:\n%(link)s\n\n"
+            "If this was not you, ignore this email: nobody joins without this link."
+        )
+        % values
+    )
+    send_mail(subject, body, None, [invitation.email])
+
+
 @login_required
 @require_POST
 def invitation_revoke(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
@@ -218,13 +237,18 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.user.is_authenticated:
         context["already_member"] = membership_for(request.user, invitation.workspace) is not None
         context["meant_for_me"] = invitation.is_meant_for(request.user)
+        # An invitation bound to an address needs proof that this account reads its mail.
+        proof = request.POST.get("proof") or request.GET.get("proof", "")
+        context["proof"] = proof if is_email_proven(invitation, request.user, proof) else ""
+        context["needs_proof"] = bool(invitation.email) and not context["proof"]
     if request.method == "POST":
+        pending_for_me = invitation.state == InvitationState.PENDING and context["meant_for_me"]
+        if pending_for_me and context["needs_proof"] and not context["already_member"]:
+            _send_email_proof(request, invitation)
+            context["proof_sent"] = True
+            return render(request, "workspaces/accept.html", context)
         # Members open the workspace without using up an invitation meant for someone else.
-        joined = context["already_member"] or (
-            invitation.state == InvitationState.PENDING
-            and context["meant_for_me"]
-            and invitation.accept(request.user) is not None
-        )
+        joined = context["already_member"] or (pending_for_me and invitation.accept(request.user) is not None)
         if joined:
             set_current_workspace(request, invitation.workspace)
             messages.success(request, _("Welcome to “%(name)s”.") % {"name": invitation.workspace})
