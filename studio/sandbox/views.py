@@ -29,6 +29,9 @@ _upload_signer = signing.Signer(salt="studio.sandbox.upload")
 
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
+    """What the sandbox is; its recent tasks (every workspace's prompts) for staff only."""
+    if not (request.user.is_authenticated and request.user.is_staff):
+        return render(request, "sandbox/index.html", {"tasks_hidden": True})
     tasks = [(task, task.status()) for task in Task.objects.all()[:30]]
     return render(request, "sandbox/index.html", {"tasks": tasks, "success": TaskStatus.SUCCESS})
 
