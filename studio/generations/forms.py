@@ -135,6 +135,9 @@ class GenerationForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        # A hidden field's own error is never shown next to it: say what to do instead.
+        if any(self.fields[name].widget.is_hidden for name in self.errors):
+            self.add_error(None, _("This form is out of date or was changed: reload the page and try again."))
         has_start = cleaned.get("start_frame") or cleaned.get("keep_start_frame")  # kept: checked on remix
         if cleaned.get("end_frame") and not has_start and "start_frame" not in self.errors:
             self.add_error("end_frame", _("An end frame needs a start frame."))
