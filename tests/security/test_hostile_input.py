@@ -142,6 +142,10 @@ class Target:
     url: str
     arguments: dict[str, str]
     keys: list[str]
+    # The admin's history and "go to the change page" views only read: one GET is enough; its
+    # history and delete pages share the change page's object lookup, hostile ids included.
+    reads_only: bool = False
+    hostile_path: bool = True
 
 
 def _patterns(patterns, namespace: str = "", chain: tuple = ()) -> Iterator[tuple[str, tuple]]:
@@ -202,7 +206,10 @@ def _targets(world: World) -> list[Target]:
             if instance is not None:
                 values["object_id"] = str(instance.pk)
         arguments = {key: values[key] for key in [*_ROUTE_ARG.findall(route), *_REGEX_ARG.findall(route)]}
-        targets.append(Target(f"{name} {route}", _fill(chain, values), arguments, keys))
+        reads_only = route.endswith("/history/") or name == "admin:None"
+        hostile_path = not (reads_only or route.endswith("/delete/"))
+        url = _fill(chain, values)
+        targets.append(Target(f"{name} {route}", url, arguments, keys, reads_only, hostile_path))
     return targets
 
 
@@ -342,8 +349,9 @@ def _sweep(world: World, server_errors: ServerErrors, seed: int) -> tuple[int, l
             body = {"data": _form(rng, target.keys), "content_type": "application/x-www-form-urlencoded"}
         else:
             body = {"data": _json(rng, target.keys), "content_type": "application/json"}
-        requests.append(("POST", target.url, body))
-        if target.arguments:
+        if not target.reads_only:
+            requests.append(("POST", target.url, body))
+        if target.arguments and target.hostile_path:
             requests.append(("GET", _hostile_path(target, rng), {"HTTP_RANGE": rng.choice(RANGES)}))
         for method, url, extra in requests:
             # A fresh sign-in each time: an earlier request may have signed out (or been the logout).
