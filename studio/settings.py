@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import django_stubs_ext
@@ -124,6 +125,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "axes",
     "studio.accounts",
     "studio.workspaces",
     "studio.chanjing",
@@ -141,11 +143,15 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF: its check is the first thing that reads a request body.
+    "studio.lib.limits.RequestLimitsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "studio.urls"
@@ -174,6 +180,12 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "generations:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# django-axes first: it refuses a sign-in while the account or the address is locked out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -206,6 +218,13 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FRAME_MAX_BYTES = 10 * 1024 * 1024
+# A request declaring a longer body is refused before it is read (studio.lib.limits): two
+# frames at their limit plus the form around them.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 2 * FRAME_MAX_BYTES + 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "studio.lib.limits.CappedUploadHandler",
+]
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Seedance Studio <studio@localhost>")
@@ -231,6 +250,25 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# Sign-in throttling (django-axes), for the studio's sign-in and the admin's alike: after
+# LOGIN_FAILURE_LIMIT failures for one username, or from one client address, sign-in is
+# refused for LOGIN_LOCKOUT_MINUTES, then opens again by itself. A success clears the count.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "studio.accounts.lockout.locked_out"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "new_password1", "new_password2"]
+# The client address is REMOTE_ADDR, unless the studio runs behind this many trusted proxies
+# (then the address they add to X-Forwarded-For). Never trust a header a client can forge.
+LOGIN_PROXY_COUNT = env_int("LOGIN_PROXY_COUNT", 0)
+if LOGIN_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = LOGIN_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -240,5 +278,6 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }

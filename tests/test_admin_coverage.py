@@ -11,7 +11,9 @@ from tests.factories import finished_generation, make_staff
 
 pytestmark = pytest.mark.django_db
 
-FRAMEWORK_APPS = {"auth", "contenttypes", "sessions", "admin"}
+# Django's own apps, and django-axes (sign-in throttling), whose admin shows the attempts and
+# lockouts it needs to.
+FRAMEWORK_APPS = {"auth", "contenttypes", "sessions", "admin", "axes"}
 
 
 def studio_models():

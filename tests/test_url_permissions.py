@@ -71,6 +71,19 @@ TABLE: dict[str, dict[str, Any]] = {
         "POST": REDIRECT_ALL,
     },
     "accounts:hide_sandbox_banner": {"args": lambda w: [], "GET": NOT_ALLOWED_PUBLIC, "POST": REDIRECT_ALL},
+    # Password change: signed-in people (an empty form comes back with its errors).
+    "accounts:password_change": {"args": lambda w: [], "GET": SIGNED_IN, "POST": SIGNED_IN},
+    "accounts:password_change_done": {"args": lambda w: [], "GET": SIGNED_IN, "POST": NOT_ALLOWED},
+    # Password reset by email: anyone (an empty form comes back with its errors).
+    "accounts:password_reset": {"args": lambda w: [], "GET": EVERYONE, "POST": EVERYONE},
+    "accounts:password_reset_sent": {"args": lambda w: [], "GET": EVERYONE, "POST": NOT_ALLOWED_PUBLIC},
+    # A bad link shows "this link no longer works" to anyone.
+    "accounts:password_reset_confirm": {
+        "args": lambda w: ["MQ", "bad-token"],
+        "GET": EVERYONE,
+        "POST": EVERYONE,
+    },
+    "accounts:password_reset_done": {"args": lambda w: [], "GET": EVERYONE, "POST": NOT_ALLOWED_PUBLIC},
     # Django's language switch: sets a cookie for anyone and goes back (a GET only goes back).
     "set_language": {
         "args": lambda w: [],

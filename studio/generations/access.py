@@ -7,7 +7,7 @@ import uuid
 from django.http import Http404, HttpRequest
 
 from studio.generations.models import Generation, Project, SavedPrompt
-from studio.workspaces.access import require_role
+from studio.workspaces.access import public_code, require_role
 from studio.workspaces.models import Membership
 
 
@@ -25,7 +25,7 @@ def get_project_for_user(
 ) -> tuple[Project, Membership]:
     """A live project, or (trashed=True) one waiting in the Trash; anything else is 404."""
     projects = Project.objects.in_trash() if trashed else Project.objects.live()
-    project = projects.select_related("workspace").filter(code=code).first()
+    project = projects.select_related("workspace").filter(code=public_code(code)).first()
     if project is None:
         raise Http404
     return project, _scoped(request, project.workspace_id, write=write)

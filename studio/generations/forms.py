@@ -10,12 +10,11 @@ from django.utils.translation import gettext_lazy
 
 from studio.generations.images import (
     ALLOWED_FORMATS,
-    FRAME_EXTENSIONS,
     MAX_LONG_SIDE,
     MAX_RATIO,
     MIN_RATIO,
     MIN_SHORT_SIDE,
-    check_frame,
+    clean_frame,
 )
 from studio.generations.models import AspectRatio, Clarity, Duration, Generation, Project
 
@@ -160,16 +159,19 @@ class GenerationForm(forms.Form):
     def _clean_frame(self, which: str) -> UploadedFile[bytes] | Literal[False] | None:
         frame = self.cleaned_data.get(f"{which}_frame")
         if frame:
-            _width, _height, mime = check_frame(frame)
-            # The uploaded name is the client's: a JPEG called "x.pdf" would be served as a PDF,
-            # and Chanjing's upload ticket takes the file's type from its name.
-            frame.name = f"{which}{FRAME_EXTENSIONS[mime]}"
+            # Re-encoded: only the picture is kept (no metadata, nothing appended). The name is
+            # ours too: a JPEG called "x.pdf" would be served as a PDF, and Chanjing's upload
+            # ticket takes the file's type from its name.
+            frame = clean_frame(frame, which)
         return frame
 
     def clean(self) -> dict[str, Any]:
         """Kept frames come from the parent; then the one rule on frames: an end needs a start."""
         super().clean()
         cleaned = self.cleaned_data
+        # A hidden field's own error is never shown next to it: say what to do instead.
+        if any(self.fields[name].widget.is_hidden for name in self.errors):
+            self.add_error(None, _("This form is out of date or was changed: reload the page and try again."))
         for which in ("start", "end"):
             kept = self._kept_frame(which)
             if not cleaned.get(f"{which}_frame") and kept:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from studio.generations.models import AspectRatio, Favorite, Generation, Status
+from studio.lib.forms import BoundedDateField
 
 if TYPE_CHECKING:
     from studio.accounts.models import User
@@ -72,10 +73,10 @@ class GalleryFilters(forms.Form):
         choices=[("", _("Any ratio")), *AspectRatio.choices],
         widget=forms.RadioSelect,
     )
-    date_from = forms.DateField(
+    date_from = BoundedDateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = BoundedDateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     starred = forms.BooleanField(label=_("Starred only"), required=False)
     order = forms.ChoiceField(
         label=_("Order"),

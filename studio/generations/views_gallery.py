@@ -17,7 +17,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -132,5 +132,5 @@ def star(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
         context = {"generation": generation, "next": back}
         return render(request, "generations/gallery_item.html#star-button", context)
     if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
+        return HttpResponseRedirect(back)  # never redirect(): it would try the text as a URL name
     return redirect("generations:detail", code=generation.code)

@@ -24,7 +24,10 @@ SERVED_TYPES = {
     ".png": "image/png",
     ".webp": "image/webp",
 }
-_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
+_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE | re.ASCII)
+# Longer than any file: a position with more digits than this is simply "past the end". Python
+# refuses to convert numbers of more than 4,300 digits, and nothing needs that many.
+_BEYOND_ANY_FILE = 10**18
 
 
 class Unsatisfiable(Exception):
@@ -39,18 +42,25 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
     match = _RANGE.match(header or "")
     if not match or match.groups() == ("", ""):
         return None
-    first, last = match.groups()
-    if not first:
-        suffix = int(last)
+    first, last = (_position(group) for group in match.groups())
+    if first is None:
+        suffix = last or 0
         if suffix == 0 or size == 0:
             raise Unsatisfiable
         return max(0, size - suffix), size - 1
-    start = int(first)
-    if last and int(last) < start:
+    if last is not None and last < first:
         return None
-    if start >= size:
+    if first >= size:
         raise Unsatisfiable
-    return start, min(int(last), size - 1) if last else size - 1
+    return first, min(last, size - 1) if last is not None else size - 1
+
+
+def _position(digits: str) -> int | None:
+    """A byte position from the header: None when absent, capped far beyond any file size."""
+    if not digits:
+        return None
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) < 19 else _BEYOND_ANY_FILE
 
 
 def _read(path: Path, start: int, length: int) -> Iterator[bytes]:

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
+from studio.lib.admin import HideSecretFieldsAdmin
 from studio.sandbox.models import AccessToken, RequestLog, Task, UploadedFile
 
 
@@ -18,9 +19,12 @@ class ReadOnlyAdmin(admin.ModelAdmin[Model]):
 
 
 @admin.register(AccessToken)
-class AccessTokenAdmin(ReadOnlyAdmin):
+class AccessTokenAdmin(HideSecretFieldsAdmin, ReadOnlyAdmin):
+    # In sandbox mode this is the studio's own provider token: never listed, shown or searchable.
     list_display = ["app_id", "created_at", "expires_at", "replaced_at"]
     list_filter = ["app_id"]
+    fields = ["app_id", "created_at", "expires_at", "replaced_at"]
+    readonly_fields = ["app_id", "created_at", "expires_at", "replaced_at"]
 
 
 @admin.register(Task)

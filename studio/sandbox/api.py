@@ -55,7 +55,28 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
         raise ApiError(BAD_FORMAT, "传入参数格式错误: 请求体不是合法的 JSON") from None
     if not isinstance(body, dict):
         raise ApiError(BAD_FORMAT, "传入参数格式错误: 请求体必须是 JSON 对象")
+    if _unstorable(body):
+        raise ApiError(BAD_FORMAT, "传入参数格式错误: 请求体含有 NUL 或无效的 Unicode 字符")
     return body
+
+
+def _unstorable(value: Any) -> bool:
+    """A NUL or a lone surrogate anywhere: no field takes one, and PostgreSQL stores neither."""
+    if isinstance(value, str):
+        return "\x00" in value or not value.isascii() and not _encodes(value)
+    if isinstance(value, dict):
+        return any(_unstorable(key) or _unstorable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_unstorable(item) for item in value)
+    return False
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def over_qps_limit() -> bool:

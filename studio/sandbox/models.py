@@ -33,7 +33,8 @@ class AccessToken(models.Model):
         indexes = [models.Index(fields=["app_id", "replaced_at"], name="sandbox_token_app_live")]
 
     def __str__(self) -> str:
-        return f"{self.app_id} {self.token[:8]}…"
+        # Never a piece of the token: this string is shown in the admin's titles and logs.
+        return f"{self.app_id} token of {self.created_at:%Y-%m-%d %H:%M:%S}"
 
     @classmethod
     def issue(cls, app_id: str) -> AccessToken:

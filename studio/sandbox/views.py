@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
+from studio.lib.limits import allow_body_up_to
 from studio.lib.ranges import ranged_file_response
 from studio.sandbox import faults, storage
 from studio.sandbox.api import BAD_PARAM, INTERNAL, QPS_EXCEEDED, ApiError, api_endpoint, envelope, json_body
@@ -28,6 +29,9 @@ _upload_signer = signing.Signer(salt="studio.sandbox.upload")
 
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
+    """What the sandbox is; its recent tasks (every workspace's prompts) for staff only."""
+    if not (request.user.is_authenticated and request.user.is_staff):
+        return render(request, "sandbox/index.html", {"tasks_hidden": True})
     tasks = [(task, task.status()) for task in Task.objects.all()[:30]]
     return render(request, "sandbox/index.html", {"tasks": tasks, "success": TaskStatus.SUCCESS})
 
@@ -40,7 +44,8 @@ def access_token(request: HttpRequest) -> HttpResponse:
         raise bad("app_id", "不能为空")
     if not isinstance(secret_key, str) or not secret_key:
         raise bad("secret_key", "不能为空")
-    valid = hmac.compare_digest(app_id, settings.SANDBOX_APP_ID) & hmac.compare_digest(
+    # As bytes: compare_digest refuses str with characters outside ASCII.
+    valid = hmac.compare_digest(app_id.encode(), settings.SANDBOX_APP_ID.encode()) & hmac.compare_digest(
         secret_key.encode(), settings.SANDBOX_SECRET_KEY.encode()
     )
     if not valid:
@@ -148,13 +153,14 @@ def _full_path(request: HttpRequest, upload: UploadedFile) -> str:
     return request.build_absolute_uri(reverse("sandbox:file", args=[upload.file_id, name]))
 
 
+@allow_body_up_to(UPLOAD_MAX_BYTES)
 @csrf_exempt
 @require_http_methods(["PUT"])
 def upload(request: HttpRequest, file_id: str) -> HttpResponse:
     """The presigned PUT target: like object storage, it checks the signature and the exact type."""
     upload = UploadedFile.objects.filter(file_id=file_id).first()
     signature = request.GET.get("signature", "")
-    if upload is None or not hmac.compare_digest(signature, _signature(file_id)):
+    if upload is None or not hmac.compare_digest(signature.encode(), _signature(file_id).encode()):
         return HttpResponseForbidden("SignatureDoesNotMatch", content_type="text/plain")
     if request.META.get("CONTENT_TYPE", "") != upload.mime_type:
         return HttpResponseForbidden(

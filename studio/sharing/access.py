@@ -34,3 +34,12 @@ def get_live_share_link(token: str) -> ShareLink:
     if link is None:
         raise Http404
     return link
+
+
+def get_ended_share_link(token: str) -> ShareLink | None:
+    """A link that existed and was revoked or has expired, so its page can say which.
+
+    Only the page uses it, and it shows nothing of the video; the media stay 404.
+    """
+    link = ShareLink.objects.filter(token=token).only("revoked_at", "expires_at").first()
+    return link if link is not None and not link.is_live else None

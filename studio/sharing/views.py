@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from studio.generations.access import get_generation_for_user
 from studio.lib.http import AuthedRequest
 from studio.lib.ranges import ranged_file_response, served_content_type
-from studio.sharing.access import get_live_share_link, get_share_link_for_user
+from studio.sharing.access import get_ended_share_link, get_live_share_link, get_share_link_for_user
 from studio.sharing.forms import ShareLinkForm
 from studio.sharing.models import ShareLink
 
@@ -67,7 +67,14 @@ def _public(response: _Response) -> _Response:
 # GET and HEAD: link previewers in chat apps often look before they fetch.
 @require_safe
 def page(request: HttpRequest, token: str) -> HttpResponse:
-    link = get_live_share_link(token)
+    try:
+        link = get_live_share_link(token)
+    except Http404:
+        ended = get_ended_share_link(token)
+        if ended is None:
+            raise
+        context: dict[str, object] = {"revoked": ended.revoked_at is not None}
+        return _public(render(request, "sharing/ended.html", context, status=410))
     generation = link.generation
     context = {
         "link": link,

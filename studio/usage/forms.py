@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from studio.lib.forms import BoundedDateField
 from studio.usage.report import GROUPS, PERIODS
 
 DEFAULT_DAYS = 30
@@ -21,8 +22,8 @@ def default_range() -> tuple[date, date]:
 
 
 class UsageFilterForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = BoundedDateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = BoundedDateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
     period = forms.ChoiceField(label=gettext_lazy("By"), choices=list(PERIODS.items()))
     group = forms.ChoiceField(
         label=gettext_lazy("Per"), choices=[(key, label) for key, (label, _fields) in GROUPS.items()]

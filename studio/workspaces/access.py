@@ -24,6 +24,16 @@ if TYPE_CHECKING:
 SESSION_KEY = "workspace_code"
 
 
+def public_code(value: uuid.UUID | str) -> uuid.UUID:
+    """A public code from a URL or a form. Anything that is not a UUID names nothing: 404."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        raise Http404 from None
+
+
 def membership_for(user: AbstractBaseUser | AnonymousUser, workspace: Workspace) -> Membership | None:
     if not user.is_authenticated:
         return None
@@ -45,7 +55,7 @@ def get_membership_for_user(
 ) -> Membership:
     membership = (
         Membership.objects.select_related("workspace")
-        .filter(workspace__code=code, user_id=request.user.pk)
+        .filter(workspace__code=public_code(code), user_id=request.user.pk)
         .first()
         if request.user.is_authenticated
         else None

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from studio.accounts.models import User
 from studio.lib.http import AuthedRequest
 from studio.workspaces.access import (
     get_invitation_by_token,
@@ -34,19 +35,17 @@ from studio.workspaces.models import (
     Membership,
     create_team_workspace,
 )
+from studio.workspaces.verification import email_proof, is_email_proven
 
 
 @login_required
 @require_POST
 def switch(request: AuthedRequest) -> HttpResponse:
-    try:
-        membership = get_membership_for_user(request, request.POST.get("workspace", ""))
-    except ValidationError as error:  # a malformed code is an unknown workspace
-        raise Http404 from error
+    membership = get_membership_for_user(request, request.POST.get("workspace", ""))
     set_current_workspace(request, membership.workspace)
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
+        return HttpResponseRedirect(target)  # never redirect(): it would try the text as a URL name
     return redirect("generations:projects")
 
 
@@ -204,6 +203,24 @@ def _send_invitation(request: AuthedRequest, invitation: Invitation, link: str) 
     send_mail(subject, body, None, [invitation.email])
 
 
+def _send_email_proof(request: AuthedRequest, invitation: Invitation) -> None:
+    """Mail the invited address a link that lets this account accept: it proves the mailbox is theirs."""
+    query = urlencode({"proof": email_proof(invitation, request.user)})
+    link = request.build_absolute_uri(f"{reverse('workspaces:accept', args=[invitation.token])}?{query}")
+    values = {"workspace": invitation.workspace.name, "link": link, "username": request.user.get_username()}
+    subject = _("Confirm your email to join %(workspace)s on Seedance Studio") % values
+    body = (
+        _(
+            "You, signed in as %(username)s, are accepting an invitation to the team “%(workspace)s” "
+            "on Seedance Studio that was sent to this address.\n\n"
+            "Open this link to confirm the address and join:\n%(link)s\n\n"
+            "If this was not you, ignore this email: nobody joins without this link."
+        )
+        % values
+    )
+    send_mail(subject, body, None, [invitation.email])
+
+
 @login_required
 @require_POST
 def invitation_revoke(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
@@ -219,17 +236,22 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
     invitation = get_invitation_by_token(token)
     if request.method == "POST" and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    context = {"invitation": invitation, "state": invitation.state}
+    context: dict[str, Any] = {"invitation": invitation, "state": invitation.state}
     if request.user.is_authenticated:
         context["already_member"] = membership_for(request.user, invitation.workspace) is not None
         context["meant_for_me"] = invitation.is_meant_for(request.user)
-    if request.method == "POST" and request.user.is_authenticated:
+        # An invitation bound to an address needs proof that this account reads its mail.
+        proof = request.POST.get("proof") or request.GET.get("proof", "")
+        context["proof"] = proof if is_email_proven(invitation, request.user, proof) else ""
+        context["needs_proof"] = bool(invitation.email) and not context["proof"]
+    if request.method == "POST" and isinstance(request.user, User):
+        pending_for_me = invitation.state == InvitationState.PENDING and context["meant_for_me"]
+        if pending_for_me and context["needs_proof"] and not context["already_member"]:
+            _send_email_proof(cast(AuthedRequest, request), invitation)
+            context["proof_sent"] = True
+            return render(request, "workspaces/accept.html", context)
         # Members open the workspace without using up an invitation meant for someone else.
-        joined = context["already_member"] or (
-            invitation.state == InvitationState.PENDING
-            and context["meant_for_me"]
-            and invitation.accept(request.user) is not None
-        )
+        joined = context["already_member"] or (pending_for_me and invitation.accept(request.user) is not None)
         if joined:
             set_current_workspace(cast(AuthedRequest, request), invitation.workspace)
             messages.success(request, _("Welcome to “%(name)s”.") % {"name": invitation.workspace})

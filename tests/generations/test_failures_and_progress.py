@@ -135,11 +135,11 @@ def test_a_malformed_remix_code_is_refused_by_the_form(sign_in_as, team):
 
 
 def test_the_last_workspace_is_remembered_across_sign_ins(client, team):
-    assert client.login(username="viewer", password=PASSWORD)
+    assert client.post("/accounts/login/", {"username": "viewer", "password": PASSWORD}).status_code == 302
     assert "Team" not in client.get("/projects/").content.decode().split("<main")[0].split("ws-name")[1][:40]
     client.post("/workspaces/switch", {"workspace": str(team["workspace"].code)})
     client.logout()
-    assert client.login(username="viewer", password=PASSWORD)
+    assert client.post("/accounts/login/", {"username": "viewer", "password": PASSWORD}).status_code == 302
     assert SESSION_KEY not in client.session
     header = client.get("/projects/").content.decode().split("<main")[0]
     assert '<span class="ws-name">Team</span>' in header

@@ -14,9 +14,10 @@ from django.db.models import Model
 from django.urls import reverse
 
 from studio.chanjing.models import ProviderToken
+from studio.sandbox.models import AccessToken
 from studio.sharing.models import ShareLink
 from studio.workspaces.models import Invitation
-from tests.factories import make_staff
+from tests.factories import finished_generation, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +63,32 @@ def test_other_lookups_still_work(superuser_client, team):
     )
     assert response.status_code == 200
     assert response.context["cl"].result_count == 1
+
+
+def test_no_admin_page_shows_a_token(superuser_client, team, settings):
+    """Every change list, change page, delete page and history page of every model with a
+    token: neither the token nor its first characters appear (the sandbox's own included)."""
+    from tests.sandbox.quiet import quiet_sandbox
+
+    quiet_sandbox(settings, seed=0)
+    sandbox_token = AccessToken.issue("sandbox")
+    provider = ProviderToken.objects.create(
+        base_url="https://api.example", app_id="app", token="Zsecret-token"
+    )
+    invitation = Invitation.objects.create(
+        workspace=team["workspace"], role="viewer", created_by=team["owner"]
+    )
+    generation = finished_generation(team["workspace"], team["project"], team["editor"])
+    share = ShareLink.objects.create(generation=generation, created_by=team["editor"])
+    secrets = {obj: obj.token for obj in (sandbox_token, provider, invitation, share)}
+    for obj in secrets:
+        meta = obj._meta
+        prefix = f"admin:{meta.app_label}_{meta.model_name}"
+        urls = [reverse(f"{prefix}_changelist"), reverse(f"{prefix}_changelist") + "?q=a"]
+        urls += [reverse(f"{prefix}_{view}", args=[obj.pk]) for view in ("change", "delete", "history")]
+        for url in urls:
+            response = superuser_client.get(url)
+            assert response.status_code == 200, url
+            page = response.content.decode()
+            for token in secrets.values():
+                assert token[:8] not in page, (url, token)

@@ -10,14 +10,25 @@ from studio.sandbox.models import RequestLog
 pytestmark = pytest.mark.django_db
 
 
-def test_index_is_labelled_sandbox_and_lists_tasks(api, client):
+def test_index_is_labelled_sandbox_and_lists_tasks_to_staff(api, admin_client):
     api.submit(ref_prompt="a paper boat on a puddle")
-    response = client.get("/sandbox/")
+    response = admin_client.get("/sandbox/")
     assert response.status_code == 200
     html = response.content.decode()
     assert "SANDBOX" in html
     assert "a paper boat on a puddle" in html
     assert "<script" not in html
+
+
+def test_index_shows_nothing_of_any_workspace_to_others(api, client, alice):
+    unique_id = api.submit(ref_prompt="a paper boat on a puddle")["data"]
+    for visitor in (client, None):
+        if visitor is None:
+            client.force_login(alice)  # signed in, but not staff
+        html = client.get("/sandbox/").content.decode()
+        assert "SANDBOX" in html
+        assert "paper boat" not in html and unique_id not in html
+        assert "sign in to the admin as staff" in html
 
 
 def test_admin_lists_the_sandbox_state(api, admin_client):

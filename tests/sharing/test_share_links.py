@@ -106,13 +106,24 @@ def test_revoking_makes_the_page_and_its_media_unreachable_at_once(sign_in_as, l
     editor = sign_in_as("editor")
     assert editor.post(f"/shares/{link.code}/revoke").status_code == 302
     editor.logout()
-    for url in public_urls(link):
+    page, *media = public_urls(link)
+    gone = editor.get(page)
+    assert gone.status_code == 410
+    assert "The person who shared this video revoked the link." in gone.content.decode()
+    assert "belongs to a workspace" not in gone.content.decode()
+    assert link.generation.prompt not in gone.content.decode()
+    for url in media:
         assert editor.get(url).status_code == 404, url
 
 
 def test_an_expired_link_is_gone(client, link):
     ShareLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    for url in public_urls(link):
+    page, *media = public_urls(link)
+    gone = client.get(page)
+    assert gone.status_code == 410
+    assert "This share link has expired." in gone.content.decode()
+    assert gone["Cache-Control"] == "no-store"
+    for url in media:
         assert client.get(url).status_code == 404, url
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.utils import timezone
 
+from studio.accounts.models import User
 from studio.workspaces.access import SESSION_KEY
 from studio.workspaces.models import Invitation, Membership, Role, personal_workspace_for
 
@@ -144,9 +146,50 @@ def test_an_invitation_for_an_email_is_only_for_that_account(client, alice, bob,
     page = client.post(f"/workspaces/join/{invitation.token}/").content.decode()
     assert "This invitation is meant for alice@example.com" in page
     assert not Membership.objects.filter(workspace=team["workspace"], user=bob).exists()
+    assert mail.outbox == []
+
+
+def _confirmation_link() -> str:
+    (message,) = mail.outbox
+    match = re.search(r"http://testserver(/workspaces/join/\S+)", str(message.body))
+    assert match, message.body
+    return match.group(1)
+
+
+def test_an_invitation_for_an_email_needs_that_mailbox_confirmed(client, alice, team):
+    """Anyone can sign up with any address: matching it is not enough, reading its mail is."""
+    invitation = Invitation.objects.create(workspace=team["workspace"], email="alice@example.com")
+    client.force_login(alice)
+    page = client.get(f"/workspaces/join/{invitation.token}/").content.decode()
+    assert "This invitation was sent to alice@example.com. To accept it, confirm that address" in page
+    response = client.post(f"/workspaces/join/{invitation.token}/")
+    assert "We sent a confirmation link to alice@example.com" in response.content.decode()
+    assert not Membership.objects.filter(workspace=team["workspace"], user=alice).exists()
+    assert mail.outbox[0].to == ["alice@example.com"]
+    assert "Confirm your email to join Team" in mail.outbox[0].subject
+    link = _confirmation_link()
+    page = client.get(link).content.decode()
+    assert "Accept and join" in page
+    proof = re.search(r'name="proof" value="([^"]+)"', page).group(1)
+    response = client.post(f"/workspaces/join/{invitation.token}/", {"proof": proof})
+    assert response["Location"] == "/projects/"
+    assert Membership.objects.get(workspace=team["workspace"], user=alice).role == Role.EDITOR
+
+
+def test_a_confirmation_link_works_only_for_the_account_that_asked(client, alice, team):
+    invitation = Invitation.objects.create(workspace=team["workspace"], email="alice@example.com")
     client.force_login(alice)
     client.post(f"/workspaces/join/{invitation.token}/")
-    assert Membership.objects.get(workspace=team["workspace"], user=alice).role == Role.EDITOR
+    proof = _confirmation_link().split("proof=")[1]
+    # Someone else who signed up with Alice's address (no proof of it) and got hold of the link.
+    impostor = User.objects.create_user("impostor", "ALICE@example.com", "x-Strong-pass-1")
+    client.force_login(impostor)
+    response = client.post(f"/workspaces/join/{invitation.token}/", {"proof": proof})
+    assert not Membership.objects.filter(workspace=team["workspace"], user=impostor).exists()
+    assert "We sent a confirmation link" in response.content.decode()  # they must prove it themselves
+    client.force_login(alice)
+    client.post(f"/workspaces/join/{invitation.token}/", {"proof": "1234:forged"})
+    assert not Membership.objects.filter(workspace=team["workspace"], user=alice).exists()
 
 
 def test_an_unknown_token_is_404(client):
