@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -199,6 +200,55 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# --- Object storage for media (issue 12) ----------------------------------------------------
+# With MEDIA_S3_BUCKET set, frames, posters and videos live in an S3-compatible bucket (AWS S3,
+# Alibaba OSS, Tencent COS, MinIO...) and every media view, after its scoped lookup, redirects
+# to a signed URL valid for MEDIA_URL_EXPIRY_SECONDS. Empty keeps them under MEDIA_ROOT.
+MEDIA_S3_BUCKET = env_str("MEDIA_S3_BUCKET")
+MEDIA_S3_REGION = env_str("MEDIA_S3_REGION", "us-east-1")
+MEDIA_S3_ENDPOINT_URL = env_str("MEDIA_S3_ENDPOINT_URL", f"https://s3.{MEDIA_S3_REGION}.amazonaws.com")
+# The endpoint as browsers reach it, when it differs from the one the server uses (compose).
+MEDIA_S3_PUBLIC_URL = env_str("MEDIA_S3_PUBLIC_URL", MEDIA_S3_ENDPOINT_URL).rstrip("/")
+MEDIA_S3_ADDRESSING_STYLE = env_choice(
+    "MEDIA_S3_ADDRESSING_STYLE",
+    "virtual" if "amazonaws.com" in MEDIA_S3_ENDPOINT_URL else "path",
+    {"path", "virtual"},
+)
+MEDIA_URL_EXPIRY_SECONDS = env_int("MEDIA_URL_EXPIRY_SECONDS", 300)
+MEDIA_STORAGE_ORIGIN = ""
+if MEDIA_S3_BUCKET:
+    from boto3.s3.transfer import TransferConfig
+
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": MEDIA_S3_ENDPOINT_URL,
+            "region_name": MEDIA_S3_REGION,
+            # Empty: boto3's own chain (instance role, AWS_* variables).
+            "access_key": env_str("MEDIA_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("MEDIA_S3_SECRET_ACCESS_KEY") or None,
+            "addressing_style": MEDIA_S3_ADDRESSING_STYLE,
+            "signature_version": "s3v4",
+            "location": env_str("MEDIA_S3_PREFIX").strip("/"),
+            "file_overwrite": True,
+            "querystring_expire": MEDIA_URL_EXPIRY_SECONDS,
+            # Reading a frame back spills to disk past this size.
+            "max_memory_size": 2_621_440,
+            # A video is uploaded in 8 MB parts, two at a time: memory stays bounded whatever its size.
+            "transfer_config": TransferConfig(
+                multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, max_concurrency=2
+            ),
+        },
+    }
+    # Signed URLs point here; the Content-Security-Policy lets images and videos load from it.
+    _public = urlsplit(MEDIA_S3_PUBLIC_URL)
+    _virtual = MEDIA_S3_ADDRESSING_STYLE == "virtual"
+    _host = f"{MEDIA_S3_BUCKET}.{_public.netloc}" if _virtual else _public.netloc
+    MEDIA_STORAGE_ORIGIN = f"{_public.scheme}://{_host}"
+# --- end of object storage ------------------------------------------------------------------
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FRAME_MAX_BYTES = 10 * 1024 * 1024
