@@ -132,8 +132,11 @@ if SANDBOX_MODE:
     INSTALLED_APPS.append("studio.sandbox")
 
 MIDDLEWARE = [
+    "studio.lib.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "studio.lib.csp.ContentSecurityPolicyMiddleware",
+    # Before CommonMiddleware's host check: probes come by IP over plain HTTP (issue 12).
+    "studio.lib.middleware.HealthProbeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -270,6 +273,8 @@ CONTENT_SECURITY_POLICY = (
 )
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # A plain-HTTP health probe from a container runtime or load balancer gets its answer.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -277,11 +282,25 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# --- Operations (issue 12) ------------------------------------------------------------------
+# LOG_FORMAT=json writes one JSON object per line, each with the request id of its request.
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", {"plain", "json"})
+# A monitor reads /healthz/status.json with `Authorization: Bearer <MONITOR_TOKEN>`; staff
+# signed in may read it too. Empty: staff only.
+MONITOR_TOKEN = env_str("MONITOR_TOKEN")
+# --- end of operations ----------------------------------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "studio.lib.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "studio.lib.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.server": {"level": "WARNING"},

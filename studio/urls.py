@@ -5,9 +5,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from studio.generations.views_health import healthz
+from studio.usage.monitor import status_json
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("healthz/status.json", status_json, name="healthz_status"),
     # Staff pages beside the admin (usage review, system status); before the admin's catch-all.
     path("admin/", include("studio.usage.urls")),
     path("admin/", admin.site.urls),
