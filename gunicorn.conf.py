@@ -4,6 +4,7 @@ Threaded workers (gthread): a slow client holds one thread, not a whole worker, 
 worker's main loop keeps answering the arbiter while threads stream, so `timeout` only ends a
 worker that is truly stuck, never a long download. `worker_connections` equal to `threads`
 makes a busy worker stop accepting, leaving new connections to a worker with a free thread.
+Files go out with sendfile(), so a download costs a thread, not CPU.
 Every value comes from the environment; see .env.example.
 """
 
@@ -27,7 +28,9 @@ threads = _int("WEB_THREADS", 32)
 worker_connections = threads
 timeout = _int("WEB_TIMEOUT", 60)
 graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30)
-keepalive = 5
+# No idle keep-alive connections: each would hold one of the worker's `worker_connections`
+# slots that a new client may need. A proxy in front keeps its own clients' connections alive.
+keepalive = 0
 # Request lines and headers stay small; uploads go through Django's own limits.
 limit_request_line = 8190
 accesslog = "-"
