@@ -1,6 +1,7 @@
 """The walk a person takes through the image's web container; called by tools/image-check.
 
-Usage: image_check_client.py BASE_URL DATABASE_NAME. Talks plain HTTP to 127.0.0.1 only.
+Usage: image_check_client.py BASE_URL DATABASE_NAME disk|bucket. Talks plain HTTP to
+127.0.0.1 only. With `bucket`, media answers must be redirects to signed URLs of the store.
 Cookies are carried by hand: production marks them Secure, which a client would otherwise
 keep to HTTPS (a browser on localhost sends them anyway).
 """
@@ -17,7 +18,7 @@ import av
 import psycopg
 import requests
 
-BASE, DB = sys.argv[1], sys.argv[2]
+BASE, DB, MEDIA = sys.argv[1], sys.argv[2], sys.argv[3]
 session = requests.Session()
 cookies: dict[str, str] = {}
 
@@ -92,7 +93,9 @@ check(generated.status_code == 302, f"pressed Generate video: {generated.status_
 with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{DB}", autocommit=True) as db:
     started = time.monotonic()
     while time.monotonic() - started < 90:
-        row = db.execute("SELECT code, status, video_bytes FROM generations_generation").fetchone()
+        row = db.execute(
+            "SELECT code, status, video_bytes FROM generations_generation ORDER BY id DESC LIMIT 1"
+        ).fetchone()
         if row and row[1] in {"succeeded", "failed", "cancelled"}:
             break
         time.sleep(1)
@@ -101,11 +104,20 @@ with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{DB}", autocommit=Tr
         status == "succeeded",
         f"the pollers submitted and stored it: {status}, {size} bytes, {time.monotonic() - started:.0f} s",
     )
-    beats = db.execute("SELECT name FROM generations_workerheartbeat ORDER BY name").fetchall()
+    beats = db.execute(
+        "SELECT name FROM generations_workerheartbeat WHERE stopped_at IS NULL ORDER BY name"
+    ).fetchall()
     names = [beat[0] for beat in beats]
     check(len(names) == 2 and len(set(names)) == 2, f"two poller containers, two heartbeat rows: {names}")
 
 video = call("GET", f"/g/{code}/video.mp4")
+if MEDIA == "bucket":
+    location = video.headers.get("Location", "")
+    check(
+        video.status_code == 302 and "X-Amz-Signature=" in location,
+        f"redirected to a signed URL: {location[:60]}...",
+    )
+    video = requests.get(location, timeout=30)
 check(
     video.status_code == 200 and len(video.content) == size,
     f"the video is served whole: {len(video.content)} bytes",
@@ -115,8 +127,8 @@ with av.open(io.BytesIO(video.content)) as container:
     codec = container.streams.video[0].codec_context.name
 check(codec == "h264" and abs(seconds - 5) < 0.5, f"and it plays: {codec}, {seconds:.1f} s")
 ranged = call("GET", f"/g/{code}/video.mp4", headers={"Range": "bytes=0-99"})
+if MEDIA == "bucket":
+    ranged = requests.get(ranged.headers["Location"], headers={"Range": "bytes=0-99"}, timeout=30)
 check(ranged.status_code == 206 and len(ranged.content) == 100, "a Range request seeks (206)")
-check(
-    bool(video.headers.get("X-Request-ID")),
-    f"responses carry a request id: {video.headers.get('X-Request-ID')}",
-)
+request_id = call("GET", "/projects/").headers.get("X-Request-ID")
+check(bool(request_id), f"responses carry a request id: {request_id}")
