@@ -41,7 +41,7 @@ def _env_file(path: Path) -> dict[str, str]:
 PRINT_SETTINGS = (
     "from django.conf import settings as s; "
     "print(s.STUDIO_ENV, s.DEBUG, s.MEDIA_ROOT, s.SECURE_SSL_REDIRECT, s.SANDBOX_MODE, "
-    "s.DATABASES['default']['ENGINE'])"
+    "s.DATABASES['default']['ENGINE'], s.SECURE_REDIRECT_EXEMPT)"
 )
 
 
@@ -75,6 +75,7 @@ def test_the_env_example_keeps_the_image_in_production_with_its_media_root(tmp_p
         "True",
         "False",
         "django.db.backends.postgresql",
+        "['^healthz$']",  # a plain-HTTP probe is not redirected
     ]
 
 

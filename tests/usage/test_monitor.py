@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def production_http(settings):
-    """The production settings' redirect and host rules, on the test client's plain HTTP."""
+    """The production settings' redirect and host rules, on the test client's plain HTTP
+    (tests/ops checks that the production settings set SECURE_REDIRECT_EXEMPT so)."""
     settings.SECURE_SSL_REDIRECT = True
     settings.SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     settings.ALLOWED_HOSTS = ["studio.example.com"]
