@@ -100,7 +100,9 @@ def signed_url(
 
 
 @lru_cache(maxsize=4)
-def _signing_client(endpoint: str, region: str, access_key: str, secret_key: str, addressing_style: str):
+def _signing_client(
+    endpoint: str, region: str, access_key: str, secret_key: str, addressing_style: str
+) -> Any:
     """A client used only to sign, never to send: it may name the endpoint as browsers reach it
     (MEDIA_S3_PUBLIC_URL), which the server itself may not be able to reach."""
     import boto3
