@@ -2,14 +2,19 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-dev.lock | cksum | cut -d' ' -f1)
+# `make serve` runs the image's configuration: production settings, the rest from the environment.
+PROD := STUDIO_ENV=production
 
-.PHONY: run test lint format bench setup migrate check-deploy clean screenshots
+.PHONY: run serve test lint format bench lock setup migrate check-deploy clean screenshots
 
-$(STAMP): pyproject.toml
+# Installs exactly the pinned versions (requirements-dev.lock), as CI does; the image installs
+# requirements.lock. After changing dependencies in pyproject.toml, run `make lock`.
+$(STAMP): pyproject.toml requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -21,6 +26,12 @@ migrate: setup
 run: migrate
 	$(PY) manage.py ensure_demo_user
 	$(PY) manage.py runstudio
+
+# Production locally: gunicorn (gunicorn.conf.py, $$PORT, default 8000) and the poller together.
+serve: setup
+	$(PROD) $(PY) manage.py collectstatic --noinput -v 0
+	$(PROD) $(PY) manage.py migrate --noinput
+	$(PROD) $(PY) manage.py serve
 
 test: setup
 	$(PY) -m ruff check .
@@ -43,6 +54,14 @@ screenshots: setup
 bench: setup
 	$(PY) -m tests.bench.run
 	$(PY) -m tests.bench.gallery
+	$(PY) -m tests.bench.downloads
+
+lock:
+	$(PY) -m pip install --quiet pip-tools
+	$(PY) -m piptools compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+	  -o requirements.lock pyproject.toml
+	$(PY) -m piptools compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+	  --extra test -o requirements-dev.lock pyproject.toml
 
 check-deploy: setup
 	STUDIO_ENV=production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \

@@ -1,4 +1,8 @@
-"""Small helpers that read settings from the environment and fail loudly on bad values."""
+"""Small helpers that read settings from the environment and fail loudly on bad values.
+
+An empty value counts as unset everywhere, so a blank `NAME=` line in an env file (as docker's
+`--env-file` passes it) falls back to the default instead of meaning "off", "none" or "here".
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -21,7 +25,7 @@ def env_str(name: str, default: str = "") -> str:
 
 def env_bool(name: str, default: bool = False) -> bool:
     raw = os.environ.get(name)
-    if raw is None:
+    if raw is None or raw.strip() == "":
         return default
     value = raw.strip().lower()
     if value in _TRUE:
@@ -54,13 +58,13 @@ def env_float(name: str, default: float) -> float:
 
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
-    if raw is None:
+    if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
 def env_choice(name: str, default: str, choices: set[str]) -> str:
-    value = os.environ.get(name, default)
+    value = os.environ.get(name, "").strip() or default
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {sorted(choices)}, not {value!r}")
     return value

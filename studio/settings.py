@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
@@ -137,8 +139,11 @@ if SANDBOX_MODE:
     INSTALLED_APPS.append("studio.sandbox")
 
 MIDDLEWARE = [
+    "studio.lib.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "studio.lib.csp.ContentSecurityPolicyMiddleware",
+    # Before CommonMiddleware's host check: probes come by IP over plain HTTP (issue 12).
+    "studio.lib.middleware.HealthProbeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -207,7 +212,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Media is never served from a public path: every file goes through a view that checks access.
 MEDIA_URL = "/private-media/"
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -215,6 +220,55 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# --- Object storage for media (issue 12) ----------------------------------------------------
+# With MEDIA_S3_BUCKET set, frames, posters and videos live in an S3-compatible bucket (AWS S3,
+# Alibaba OSS, Tencent COS, MinIO...) and every media view, after its scoped lookup, redirects
+# to a signed URL valid for MEDIA_URL_EXPIRY_SECONDS. Empty keeps them under MEDIA_ROOT.
+MEDIA_S3_BUCKET = env_str("MEDIA_S3_BUCKET")
+MEDIA_S3_REGION = env_str("MEDIA_S3_REGION", "us-east-1")
+MEDIA_S3_ENDPOINT_URL = env_str("MEDIA_S3_ENDPOINT_URL", f"https://s3.{MEDIA_S3_REGION}.amazonaws.com")
+# The endpoint as browsers reach it, when it differs from the one the server uses (compose).
+MEDIA_S3_PUBLIC_URL = env_str("MEDIA_S3_PUBLIC_URL", MEDIA_S3_ENDPOINT_URL).rstrip("/")
+MEDIA_S3_ADDRESSING_STYLE = env_choice(
+    "MEDIA_S3_ADDRESSING_STYLE",
+    "virtual" if "amazonaws.com" in MEDIA_S3_ENDPOINT_URL else "path",
+    {"path", "virtual"},
+)
+MEDIA_URL_EXPIRY_SECONDS = env_int("MEDIA_URL_EXPIRY_SECONDS", 300)
+MEDIA_STORAGE_ORIGIN = ""
+if MEDIA_S3_BUCKET:
+    from boto3.s3.transfer import TransferConfig
+
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": MEDIA_S3_ENDPOINT_URL,
+            "region_name": MEDIA_S3_REGION,
+            # Empty: boto3's own chain (instance role, AWS_* variables).
+            "access_key": env_str("MEDIA_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("MEDIA_S3_SECRET_ACCESS_KEY") or None,
+            "addressing_style": MEDIA_S3_ADDRESSING_STYLE,
+            "signature_version": "s3v4",
+            "location": env_str("MEDIA_S3_PREFIX").strip("/"),
+            "file_overwrite": True,
+            "querystring_expire": MEDIA_URL_EXPIRY_SECONDS,
+            # Reading a frame back spills to disk past this size.
+            "max_memory_size": 2_621_440,
+            # A video is uploaded in 8 MB parts, two at a time: memory stays bounded whatever its size.
+            "transfer_config": TransferConfig(
+                multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, max_concurrency=2
+            ),
+        },
+    }
+    # Signed URLs point here; the Content-Security-Policy lets images and videos load from it.
+    _public = urlsplit(MEDIA_S3_PUBLIC_URL)
+    _virtual = MEDIA_S3_ADDRESSING_STYLE == "virtual"
+    _host = f"{MEDIA_S3_BUCKET}.{_public.netloc}" if _virtual else _public.netloc
+    MEDIA_STORAGE_ORIGIN = f"{_public.scheme}://{_host}"
+# --- end of object storage ------------------------------------------------------------------
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FRAME_MAX_BYTES = 10 * 1024 * 1024
@@ -243,6 +297,8 @@ CONTENT_SECURITY_POLICY = (
 )
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # A plain-HTTP health probe from a container runtime or load balancer gets its answer.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -268,12 +324,25 @@ if LOGIN_PROXY_COUNT:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 else:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# --- Operations (issue 12) ------------------------------------------------------------------
+# LOG_FORMAT=json writes one JSON object per line, each with the request id of its request.
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", {"plain", "json"})
+# A monitor reads /healthz/status.json with `Authorization: Bearer <MONITOR_TOKEN>`; staff
+# signed in may read it too. Empty: staff only.
+MONITOR_TOKEN = env_str("MONITOR_TOKEN")
+# --- end of operations ----------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "studio.lib.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "studio.lib.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.server": {"level": "WARNING"},

@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from studio.generations.views_health import healthz
+from studio.usage.monitor import status_json
 
 admin.site.site_header = _("Seedance Studio admin")
 admin.site.site_title = _("Seedance Studio admin")
@@ -13,6 +14,7 @@ admin.site.index_title = _("Studio administration")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("healthz/status.json", status_json, name="healthz_status"),
     # Staff pages beside the admin (usage review, system status); before the admin's catch-all.
     path("admin/", include("studio.usage.urls")),
     path("admin/", admin.site.urls),

@@ -60,6 +60,8 @@ class World:
 # One entry per URL name: how to build its arguments, the POST body, and the expected statuses.
 TABLE: dict[str, dict[str, Any]] = {
     "healthz": {"args": lambda w: [], "GET": EVERYONE, "POST": NOT_ALLOWED_PUBLIC},
+    # For a monitor (bearer token) or staff; none of the personas is staff.
+    "healthz_status": {"args": lambda w: [], "GET": (403,) * 6, "POST": NOT_ALLOWED_PUBLIC},
     "accounts:signup": {"args": lambda w: [], "GET": SIGNED_OUT_ONLY, "POST": SIGNED_OUT_ONLY},
     "accounts:login": {"args": lambda w: [], "GET": SIGNED_OUT_ONLY, "POST": SIGNED_OUT_ONLY},
     "accounts:logout": {"args": lambda w: [], "GET": NOT_ALLOWED_PUBLIC, "POST": REDIRECT_ALL},

@@ -11,9 +11,7 @@ Shared by the web request (one quick first submit attempt) and the poller. The r
 from __future__ import annotations
 
 import logging
-import os
 import random
-import socket
 import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -36,10 +34,11 @@ from studio.chanjing.types import SubmitRequest, TaskInfo
 from studio.generations import problems
 from studio.generations.models import Generation, Status
 from studio.generations.video import NotAVideo, looks_like_mp4, poster_jpeg, probe
+from studio.lib.processes import process_name
 
 log = logging.getLogger(__name__)
 
-WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
+WORKER_NAME = process_name()
 RECONCILE_PAGES = 4
 MAX_SUBMIT_ATTEMPTS = 50
 MAX_DOWNLOAD_ATTEMPTS = 8

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import TypeVar
 
 from django.contrib import messages
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from studio.generations.access import get_generation_for_user
 from studio.lib.http import AuthedRequest
-from studio.lib.ranges import ranged_file_response, served_content_type
+from studio.lib.media import serve_media
 from studio.sharing.access import get_ended_share_link, get_live_share_link, get_share_link_for_user
 from studio.sharing.forms import ShareLinkForm
 from studio.sharing.models import ShareLink
@@ -87,11 +86,9 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _serve(request: HttpRequest, field: FieldFile) -> HttpResponseBase:
-    if not field or not Path(field.path).exists():
-        raise Http404
-    path = Path(field.path)
-    content_type = served_content_type(path)
-    return _public(ranged_file_response(request, path, content_type))
+    # A signed URL handed out before a revocation still works until it expires
+    # (MEDIA_URL_EXPIRY_SECONDS); every new request meets the revocation at once.
+    return _public(serve_media(request, field, cache_control="no-store"))
 
 
 @require_safe
