@@ -388,8 +388,7 @@ def test_no_request_to_any_url_causes_a_server_error(hostile_world, server_error
 
 hostile_text = st.one_of(
     st.sampled_from(HOSTILE),
-    # Any text a browser can send: lone surrogates cannot be encoded as UTF-8 at all.
-    st.text(st.characters(exclude_categories=("Cs",)), max_size=50),
+    st.text(max_size=50),
     st.integers(min_value=-(10**60), max_value=10**60).map(str),
     st.dates().map(str),
 )
