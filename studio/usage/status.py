@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
@@ -12,9 +13,20 @@ from studio.chanjing.factory import token_status
 from studio.chanjing.models import ProviderCall
 from studio.generations.models import Generation, Status, WorkerHeartbeat
 
-# A poller that has not finished a cycle for this long is shown as silent.
-HEARTBEAT_STALE_AFTER = timedelta(minutes=2)
+# A live poller beats after every cycle and sleeps POLLER_SLEEP_SECONDS between idle ones.
+MISSED_BEATS = 10
 ERROR_WINDOW = timedelta(hours=1)
+
+
+def silent_after() -> timedelta:
+    """How long without a heartbeat before a poller that never said it stopped counts as dead.
+
+    Ten idle cycles, but never less than a lease: one step (a long download) may hold a row for
+    that long, and a poller busy with it is alive.
+    """
+    return timedelta(
+        seconds=max(MISSED_BEATS * settings.POLLER_SLEEP_SECONDS, settings.POLLER_LEASE_SECONDS + 5)
+    )
 
 
 @dataclass(frozen=True)
@@ -22,6 +34,13 @@ class Heartbeat:
     row: WorkerHeartbeat
     age: timedelta
     alive: bool
+
+    @property
+    def state(self) -> str:
+        """"alive", "stopped" (it said so) or "dead" (killed, or its machine is gone)."""
+        if self.row.stopped_at:
+            return "stopped"
+        return "alive" if self.alive else "dead"
 
 
 @dataclass(frozen=True)
@@ -36,6 +55,14 @@ class SystemStatus:
     token: dict
 
     @property
+    def pollers_alive(self) -> int:
+        return sum(beat.alive for beat in self.heartbeats)
+
+    @property
+    def pollers_dead(self) -> int:
+        return sum(beat.state == "dead" for beat in self.heartbeats)
+
+    @property
     def error_rate(self) -> float | None:
         return self.failed_calls_last_hour / self.calls_last_hour if self.calls_last_hour else None
 
@@ -46,7 +73,7 @@ def system_status() -> SystemStatus:
         Heartbeat(
             row=row,
             age=now - row.last_cycle_at,
-            alive=row.stopped_at is None and now - row.last_cycle_at < HEARTBEAT_STALE_AFTER,
+            alive=row.stopped_at is None and now - row.last_cycle_at < silent_after(),
         )
         for row in WorkerHeartbeat.objects.order_by("-last_cycle_at")
     ]
