@@ -24,6 +24,10 @@ the lease and returns an `Outcome`.
     failed       failed     error_kind; provider status when the provider ended it
     cancelled    cancelled
 
+    From generating or saving, an answer about any other task is ignored (IGNORED); from any
+    phase, a row whose handling raises is postponed on its own (postpone_after_crash, CRASHED);
+    a write whose lease was taken over writes nothing (LEASE_LOST).
+
 The rules:
 - claim rows with a lease and commit, then talk to the network, then write the outcome
   guarded by the lease; never hold a row lock across an HTTP call;

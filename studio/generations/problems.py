@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from studio.chanjing import errors
+from studio.chanjing import types as provider
 from studio.chanjing.explain import explain
 
 PROVIDER = "provider"  # a ChanjingError from a call; params: its type, retryable, file_status
@@ -74,7 +75,11 @@ def describe(kind: str, *, code: int | None = None, raw: str = "", params: dict 
 
 
 def _provider_status_label(status: str) -> str:
-    labels = {"Queued": _("Queued"), "Ready": _("Ready"), "Generating": _("Generating")}
+    labels = {
+        provider.QUEUED: _("Queued"),
+        provider.READY: _("Ready"),
+        provider.GENERATING: _("Generating"),
+    }
     return labels.get(status, status) or _("the queue")
 
 

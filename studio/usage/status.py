@@ -37,7 +37,7 @@ class Heartbeat:
 
     @property
     def state(self) -> str:
-        """"alive", "stopped" (it said so) or "dead" (killed, or its machine is gone)."""
+        """One of: alive; stopped (it said so); dead (killed, or its machine is gone)."""
         if self.row.stopped_at:
             return "stopped"
         return "alive" if self.alive else "dead"
