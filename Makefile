@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format bench setup migrate check-deploy clean
+.PHONY: run test lint format bench soak setup migrate check-deploy clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,7 +36,12 @@ format: setup
 
 bench: setup
 	$(PY) -m tests.bench.run
+	$(PY) -m tests.bench.busy_team
 	$(PY) -m tests.bench.gallery
+
+# The long poller runs (pytest -m soak); they need DATABASE_URL to name PostgreSQL.
+soak: setup
+	$(PY) -m pytest -m soak -q
 
 check-deploy: setup
 	STUDIO_ENV=production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
