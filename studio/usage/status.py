@@ -50,6 +50,7 @@ class SystemStatus:
     queue: list[tuple[str, str, int]]
     oldest_pending: timedelta | None
     oldest_submitted: timedelta | None
+    reconciling: int  # submits whose answer was lost, their task still being looked for
     calls_last_hour: int
     failed_calls_last_hour: int
     token: dict
@@ -82,6 +83,7 @@ def system_status() -> SystemStatus:
     oldest = Generation.objects.aggregate(
         pending=Min("created_at", filter=Q(status=Status.PENDING)),
         submitted=Min("submitted_at", filter=Q(status=Status.SUBMITTED)),
+        reconciling=Count("id", filter=Q(status=Status.PENDING, submit_uncertain_since__isnull=False)),
     )
     calls = ProviderCall.objects.filter(created_at__gte=now - ERROR_WINDOW).aggregate(
         total=Count("id"), failed=Count("id", filter=Q(ok=False))
@@ -92,6 +94,7 @@ def system_status() -> SystemStatus:
         queue=queue,
         oldest_pending=now - oldest["pending"] if oldest["pending"] else None,
         oldest_submitted=now - oldest["submitted"] if oldest["submitted"] else None,
+        reconciling=oldest["reconciling"],
         calls_last_hour=calls["total"],
         failed_calls_last_hour=calls["failed"],
         token=token_status(),

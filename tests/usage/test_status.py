@@ -26,6 +26,7 @@ def test_status_page(client, staff, ledger):
         created=now - timedelta(minutes=10),
         status=Status.PENDING,
         queued=None,
+        submit_uncertain_since=now - timedelta(minutes=9),  # its submit answer was lost
     )
     for ok in (True, True, False):
         ProviderCall.objects.create(endpoint="/open/v1/video_create", ok=ok)
@@ -49,6 +50,8 @@ def test_status_page(client, staff, ledger):
     counts = {value: count for value, _label, count in status.queue}
     assert counts == {"pending": 1, "submitted": 1, "succeeded": 5, "failed": 3, "cancelled": 1}
     assert timedelta(minutes=9) < status.oldest_pending < timedelta(minutes=11)
+    assert status.reconciling == 1
+    assert 'being looked for: <span class="num">1</span>' in html
     assert (status.calls_last_hour, status.failed_calls_last_hour) == (3, 1)
     assert '<td class="num" id="error-rate">33%</td>' in html
     assert "Sandbox (built-in provider, not Seedance)" in html
