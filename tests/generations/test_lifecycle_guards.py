@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from studio.chanjing.client import ChanjingClient
@@ -121,3 +122,18 @@ def test_a_file_that_is_not_a_video_fails_without_showing_a_server_path(
     card = client.get(f"/g/{generation.code}/card").content.decode()
     assert "Invalid data found" in card
     assert tempfile.gettempdir() not in card
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite does not enforce column lengths")
+def test_a_status_longer_than_its_column_postpones_that_row_and_writes_the_others(alice, alice_project):
+    claimed = with_the_provider(alice, alice_project, "good", "poison")
+    page = [
+        TaskInfo(unique_id="good", status=GENERATING),
+        TaskInfo(unique_id="poison", status="Generating" * 20),  # 200 characters for a 32-character column
+    ]
+    outcomes = lifecycle.poll(claimed, ScriptedClient(page=page))
+    assert outcomes == {lifecycle.Outcome.PROGRESS: 1, lifecycle.Outcome.CRASHED: 1}
+    assert Generation.objects.get(unique_id="good").provider_status == GENERATING
+    poison = Generation.objects.get(unique_id="poison")
+    assert poison.provider_status == "" and poison.lease_owner == ""
+    assert poison.next_attempt_at > timezone.now() + timedelta(minutes=4)
