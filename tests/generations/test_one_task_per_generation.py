@@ -164,7 +164,14 @@ def busy_team(people, sandbox_url: str, settings, *, fresh: int, workers: int, f
     assert codes == [0] * len(codes)
 
     # The lost submits were looked for only after 250+ newer tasks, and each adopted its own.
-    assert max(tasks_created_before_first_look(g) for g in lost) >= 250
+    in_front = [tasks_created_before_first_look(g) for g in lost]
+    assert max(in_front) >= 250
+    lost_answers = RequestLog.objects.filter(endpoint="task_submit", fault__in=["lost_submit", "truncated"])
+    print(
+        f"{total} generations, {Task.objects.count()} sandbox tasks, tasks in front of the held-back "
+        f"lost submits at their first look: {sorted(in_front)}, submit answers lost or truncated: "
+        f"{lost_answers.count()}, provider calls: {ProviderCall.objects.count()}"
+    )
     generations = Generation.objects.all()
     owned = Counter(generations.exclude(unique_id="").values_list("unique_id", flat=True))
     assert [uid for uid, n in owned.items() if n > 1] == []  # never one task for two generations
