@@ -2,9 +2,10 @@
 
 The provider's task list is newest first and every task carries its `create_time`. A look
 pages back until it passes the moment the submit was sent (less a margin for clock skew),
-however many tasks were created since. Only a look that got that far back, and began late
-enough for the list to show the task, may conclude that nothing was created; a look cut short
-(an error, the rate limit, its time budget) decides nothing, and the generation looks again.
+however many tasks were created since, or until it finds a match no other generation could
+claim. Only a look that got that far back, and began late enough for the list to show the
+task, may conclude that nothing was created; a look cut short (an error, the rate limit, its
+time budget) decides nothing, and the generation looks again.
 
 Identical requests (takes, or two people sending the same prompt at the same moment) make
 identical tasks: any one of them will do, but never one for two generations. The oldest task
@@ -20,7 +21,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from studio.chanjing.client import MAX_TASK_IDS, ChanjingClient
 from studio.chanjing.types import TaskInfo
@@ -59,12 +60,17 @@ def look(generation: Generation, client: ChanjingClient, now: datetime) -> Look:
     assert sent_at is not None
     since = int((sent_at - clock_skew()).timestamp())
     give_up_at = time.monotonic() + settings.POLLER_LEASE_SECONDS / 2
+    # With no identical request also unresolved, the first free match is ours: stop there.
+    # Otherwise read the whole window, so each takes the oldest free one.
+    alone = not rivals(generation).exists()
     candidates: list[TaskInfo] = []
     page_number = 0
     while True:
         page_number += 1
         page = client.tasks([], page=page_number, page_size=MAX_TASK_IDS)
         candidates += [task for task in page.items if matches(generation, task, since)]
+        if alone and oldest_free(generation, candidates) is not None:
+            break
         older = any(task.create_time is not None and task.create_time < since for task in page.items)
         if older or not page.items or page_number >= page.total_page:
             break
@@ -119,6 +125,13 @@ def identical(generation: Generation) -> Q:
     )
 
 
+def rivals(generation: Generation) -> QuerySet[Generation]:
+    """Identical generations whose submit is also unresolved: they may claim the same tasks."""
+    return Generation.objects.filter(
+        identical(generation), status=Status.PENDING, submit_uncertain_since__isnull=False
+    ).exclude(pk=generation.pk)
+
+
 def identical_send_in_flight(generation: Generation, now: datetime) -> bool:
     """An identical generation is being sent right now (leased, marked as sending after us).
 
@@ -127,9 +140,8 @@ def identical_send_in_flight(generation: Generation, now: datetime) -> bool:
     began earlier than ours never wait for us, so two looks never wait for each other.
     """
     return (
-        Generation.objects.filter(identical(generation), status=Status.PENDING, lease_expires_at__gt=now)
-        .filter(submit_uncertain_since__gt=generation.submit_uncertain_since)
-        .exclude(pk=generation.pk)
+        rivals(generation)
+        .filter(lease_expires_at__gt=now, submit_uncertain_since__gt=generation.submit_uncertain_since)
         .exists()
     )
 

@@ -82,6 +82,20 @@ def test_the_lost_task_260th_in_the_newest_first_list_is_found_and_adopted(
     assert looks.count() == 6  # read back just past the send time, not the whole list
 
 
+def test_a_look_stops_at_the_first_match_no_other_generation_could_claim(
+    alice, alice_project, sandbox, settings
+):
+    other_tasks(200, age=timedelta(seconds=20))  # inside the clock-skew margin before the send
+    generation = make_generation(alice_project, alice)
+    lost = lose_the_answer(generation, settings)
+    ProviderCall.objects.all().delete()
+    make_due(generation)
+    call_command("poll_generations", "--once")
+    generation.refresh_from_db()
+    assert generation.unique_id == lost and submits() == 1
+    assert ProviderCall.objects.filter(endpoint=TASK_PAGE_PATH, generation_code=generation.code).count() == 1
+
+
 def test_a_look_cut_short_by_the_rate_limit_looks_again_and_never_resends(
     alice, alice_project, sandbox, settings, monkeypatch
 ):
