@@ -223,14 +223,14 @@ def write_section(result: dict) -> Path:
         f"| whole run | {result['wall']:.0f} s |",
         "",
         f"Every generation ended with {'exactly one' if result['tasks'] == result['count'] else 'NOT one'} "
-        "sandbox task. A lost submit is looked for before any fresh submit is sent, so a look "
-        "reads the tasks created since the send plus those of the clock-skew margin before it: at "
-        "about three submits a second, a minute's worth is some 200 tasks, four pages. That margin "
-        "is most of what the looks cost; a smaller `SUBMIT_CLOCK_SKEW_SECONDS` makes them cheaper, "
-        "at the risk of a duplicate if the provider's clock is further behind ours. A submit that "
-        "never reached the provider (the gateway's 502) is sent again only after a complete look "
-        "begun once the list lag has passed, which is what stretches the 95th percentile. Calls "
-        "are counted per attempt, as the journal records them.",
+        "sandbox task. A lost submit is looked for before any fresh submit is sent, and a look "
+        "stops at the first match no other generation could claim, so most looks read one page. "
+        "Proving that a submit was never created (the gateway's 502 before the provider saw it) "
+        "costs more: the look must read the whole window, back to the send time less the "
+        f"{settings.SUBMIT_CLOCK_SKEW_SECONDS} s clock-skew margin, and read it again once the list "
+        "lag has passed before the submit is sent again. Those few generations take most of the "
+        "looks and stretch the 95th percentile. Calls are counted per attempt, as the journal "
+        "records them.",
         "",
     ]
     path = ROOT / "docs" / "benchmarks.md"
