@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-dev.lock | c
 # `make serve` runs the image's configuration: production settings, the rest from the environment.
 PROD := STUDIO_ENV=production
 
-.PHONY: run serve test lint format bench lock setup migrate check-deploy clean screenshots
+.PHONY: run serve test lint format bench soak lock setup migrate check-deploy clean screenshots
 
 # Installs exactly the pinned versions (requirements-dev.lock), as CI does; the image installs
 # requirements.lock. After changing dependencies in pyproject.toml, run `make lock`.
@@ -53,6 +53,7 @@ screenshots: setup
 
 bench: setup
 	$(PY) -m tests.bench.run
+	$(PY) -m tests.bench.busy_team
 	$(PY) -m tests.bench.gallery
 	$(PY) -m tests.bench.downloads
 
@@ -62,6 +63,10 @@ lock:
 	  -o requirements.lock pyproject.toml
 	$(PY) -m piptools compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
 	  --extra test -o requirements-dev.lock pyproject.toml
+
+# The long poller runs (pytest -m soak); they need DATABASE_URL to name PostgreSQL.
+soak: setup
+	$(PY) -m pytest -m soak -q
 
 check-deploy: setup
 	STUDIO_ENV=production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \

@@ -105,7 +105,11 @@ POLLER_SLEEP_SECONDS = env_float("POLLER_SLEEP_SECONDS", 2.0)
 POLLER_LEASE_SECONDS = env_int("POLLER_LEASE_SECONDS", 120)
 VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 500 * 1024 * 1024)
 VIDEO_DOWNLOAD_MAX_SECONDS = env_int("VIDEO_DOWNLOAD_MAX_SECONDS", 600)
-# After a submit whose answer was lost, look for the task this long before sending again.
+# After a submit whose answer was lost, the provider's task list is read back past the send
+# time less this margin for the two clocks' skew (studio.generations.reconcile).
+SUBMIT_CLOCK_SKEW_SECONDS = env_int("SUBMIT_CLOCK_SKEW_SECONDS", 60)
+# How long the task list may take to show a task it created: a look that finds nothing counts
+# as "never created" (and the submit is sent again) only once this long has passed.
 SUBMIT_RECONCILE_SECONDS = env_int("SUBMIT_RECONCILE_SECONDS", 120)
 # Seconds of no progress after which a generation is reconciled and then failed.
 STUCK_LIMITS = {

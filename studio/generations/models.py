@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from studio.chanjing import types as provider
 from studio.generations.problems import describe
 from studio.workspaces.models import Workspace
 
@@ -77,12 +79,28 @@ class Status(models.TextChoices):
 
 TERMINAL_STATUSES = frozenset({Status.SUCCEEDED, Status.FAILED, Status.CANCELLED})
 
+
+class Phase(StrEnum):
+    """Where a generation is in its life, derived from `status` and the fields beside it.
+
+    The state table and the transitions between phases are in studio.generations.lifecycle.
+    """
+
+    WAITING = "waiting"  # pending, nothing sent yet (or a look proved nothing was created)
+    RECONCILING = "reconciling"  # pending, a submit was sent and its answer lost
+    GENERATING = "generating"  # submitted, the provider is working on it
+    SAVING = "saving"  # submitted, the provider is done: copying the video into our storage
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
 # Labels for the provider's own statuses as a person sees them on a card.
 PROVIDER_STATUS_LABELS = {
-    "Queued": _("Queued"),
-    "Ready": _("Ready"),
-    "Generating": _("Generating"),
-    "Success": _("Saving video"),
+    provider.QUEUED: _("Queued"),
+    provider.READY: _("Ready"),
+    provider.GENERATING: _("Generating"),
+    provider.SUCCESS: _("Saving video"),
 }
 
 
@@ -118,17 +136,25 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         return self.filter(deleted_at__gte=since, project__deleted_at__isnull=True)
 
     def due_for_submit(self, now: datetime | None = None) -> GenerationQuerySet:
+        """Waiting generations whose (next) submit is due; nothing of theirs reached the provider."""
         now = now or timezone.now()
-        return self.filter(status=Status.PENDING, next_attempt_at__lte=now).filter(
-            Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
-        )
+        return self.filter(
+            status=Status.PENDING, submit_uncertain_since__isnull=True, next_attempt_at__lte=now
+        ).filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+
+    def due_for_reconcile(self, now: datetime | None = None) -> GenerationQuerySet:
+        """Submits whose answer was lost, due for a look at the provider's task list."""
+        now = now or timezone.now()
+        return self.filter(
+            status=Status.PENDING, submit_uncertain_since__isnull=False, next_attempt_at__lte=now
+        ).filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
 
     def stuck(self, now: datetime | None = None) -> GenerationQuerySet:
         """In flight without progress for longer than its status allows (settings.STUCK_LIMITS)."""
         now = now or timezone.now()
         limits = settings.STUCK_LIMITS
         condition = Q(status=Status.PENDING, status_changed_at__lt=now - timedelta(seconds=limits["new"]))
-        for provider_status in ("Queued", "Ready", "Generating"):
+        for provider_status in (provider.QUEUED, provider.READY, provider.GENERATING):
             condition |= Q(
                 status=Status.SUBMITTED,
                 provider_status=provider_status,
@@ -230,6 +256,13 @@ class Generation(models.Model):
             models.Index(fields=["workspace", "status", "-created_at", "-id"], name="gallery_ws_idx"),
             models.Index(fields=["created_by", "status", "-created_at", "-id"], name="gallery_creator_idx"),
         ]
+        constraints = [
+            # One provider task belongs to one generation: a lost submit's look may adopt a task
+            # only if no other generation holds it (studio.generations.reconcile).
+            models.UniqueConstraint(
+                fields=["unique_id"], condition=~Q(unique_id=""), name="generation_one_per_task"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.prompt[:40]} ({self.get_status_display()})"
@@ -237,6 +270,16 @@ class Generation(models.Model):
     @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_STATUSES
+
+    @property
+    def phase(self) -> Phase:
+        if self.status == Status.PENDING:
+            return Phase.RECONCILING if self.submit_uncertain_since else Phase.WAITING
+        if self.status == Status.SUBMITTED:
+            return Phase.SAVING if self.provider_status == provider.SUCCESS else Phase.GENERATING
+        if self.status == Status.SUCCEEDED:
+            return Phase.DONE
+        return Phase.FAILED if self.status == Status.FAILED else Phase.CANCELLED
 
     @property
     def status_label(self) -> str:

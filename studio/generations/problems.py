@@ -13,6 +13,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from studio.chanjing import types as provider
 from studio.chanjing.errors import ChanjingError
 from studio.chanjing.explain import MODERATION_WORDS, UPLOAD_REJECTED, explain, reason_of
 from studio.chanjing.types import FILE_REJECTED
@@ -88,7 +89,11 @@ def is_content_rejection(kind: str, *, raw: str = "", params: dict[str, Any] | N
 
 
 def _provider_status_label(status: str) -> str:
-    labels = {"Queued": _("Queued"), "Ready": _("Ready"), "Generating": _("Generating")}
+    labels = {
+        provider.QUEUED: _("Queued"),
+        provider.READY: _("Ready"),
+        provider.GENERATING: _("Generating"),
+    }
     return labels.get(status, status) or _("the queue")
 
 

@@ -11,7 +11,11 @@ from django.conf import settings
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from studio.chanjing.factory import get_client, token_status
+from studio.chanjing.errors import TransportError
+from studio.chanjing.factory import get_client
+from studio.chanjing.interfaces import TokenFetch
+from studio.chanjing.models import ProviderToken
+from studio.chanjing.wire import TOKEN_PATH
 from studio.generations import lifecycle, quota
 from studio.generations.models import Generation, Project, Status
 
@@ -23,6 +27,7 @@ log = logging.getLogger(__name__)
 # The web request gives the provider this long in all; past it the poller takes over.
 WEB_SUBMIT_CONNECT_TIMEOUT = 0.5
 WEB_SUBMIT_READ_TIMEOUT = 1.5
+WEB_SUBMIT_BUDGET = timedelta(seconds=WEB_SUBMIT_CONNECT_TIMEOUT + WEB_SUBMIT_READ_TIMEOUT)
 
 
 def create_generation(
@@ -99,12 +104,14 @@ def try_submit_now(generation: Generation) -> None:
     """Submit during the request when it is quick; anything slow or failing is left to the poller.
 
     Frames need the provider's upload flow, which can take up to a minute, so generations with
-    frames always go through the poller.
+    frames always go through the poller. The request uses the shared token as it is, whenever
+    it outlives the request's budget: fetching a new one is the poller's job.
     """
     if generation.start_frame or generation.end_frame:
         return
-    if not token_is_fresh():
-        return  # fetching a token is a second round trip: leave it to the poller
+    token = usable_token()
+    if token is None:
+        return
     claimed = lifecycle.claim(
         Generation.objects.filter(pk=generation.pk, status=Status.PENDING),
         worker=f"web:{lifecycle.WORKER_NAME}",
@@ -113,7 +120,10 @@ def try_submit_now(generation: Generation) -> None:
         return
     try:
         client = get_client(
-            connect_timeout=WEB_SUBMIT_CONNECT_TIMEOUT, read_timeout=WEB_SUBMIT_READ_TIMEOUT, max_retries=0
+            token_store=TokenAsIs(token),
+            connect_timeout=WEB_SUBMIT_CONNECT_TIMEOUT,
+            read_timeout=WEB_SUBMIT_READ_TIMEOUT,
+            max_retries=0,
         )
         lifecycle.submit(claimed[0], client)
     except Exception:
@@ -123,10 +133,27 @@ def try_submit_now(generation: Generation) -> None:
     generation.refresh_from_db()
 
 
-def token_is_fresh() -> bool:
-    expires_at = token_status()["expires_at"]
-    margin = timedelta(seconds=settings.CHANJING_TOKEN_REFRESH_MARGIN + 60)
-    return expires_at is not None and expires_at - margin > timezone.now()
+def usable_token() -> str | None:
+    """The shared token, if it stays valid for longer than the web request's budget."""
+    row = ProviderToken.objects.filter(
+        base_url=settings.CHANJING_BASE_URL, app_id=settings.CHANJING_APP_ID
+    ).first()
+    if row is None or not row.token or row.expires_at is None:
+        return None
+    return row.token if row.expires_at - timezone.now() > WEB_SUBMIT_BUDGET else None
+
+
+class TokenAsIs:
+    """A token store for one web request: the token it was given, never a fetched one."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def get_token(self, fetch: TokenFetch, *, force_refresh_of: str | None = None) -> str:
+        if force_refresh_of is not None:
+            # Refused by the provider, so nothing was created: the poller refreshes and sends.
+            raise TransportError("The token was refused; the poller will refresh it.", endpoint=TOKEN_PATH)
+        return self.token
 
 
 def retry_generation(original: Generation, user: User) -> Generation:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from collections import Counter
 from types import FrameType
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from studio.chanjing.factory import get_client
@@ -38,26 +40,50 @@ class Command(BaseCommand):
         log.info("poller %s: signal %s, finishing the current item", self.worker, signum)
         self.stopping = True
 
+    def count(self, outcome: lifecycle.Outcome, rows: int = 1) -> None:
+        if outcome in (lifecycle.Outcome.SUBMITTED, lifecycle.Outcome.ADOPTED):
+            self.counts["submitted"] += rows
+        elif outcome == lifecycle.Outcome.COMPLETED:
+            self.counts["completed"] += rows
+        elif outcome == lifecycle.Outcome.FAILED:
+            self.counts["failed"] += rows
+
+    def handle_one_reconcile(self) -> bool:
+        """Look for the task of one submit whose answer was lost (and send it again only if the
+        look proves it was never created)."""
+        return self.submit_one(Generation.objects.due_for_reconcile(), "reconciling")
+
     def handle_one_submit(self) -> bool:
-        claimed = lifecycle.claim(Generation.objects.due_for_submit(), worker=self.worker, limit=1)
+        return self.submit_one(Generation.objects.due_for_submit(), "submitting")
+
+    def submit_one(self, queryset: QuerySet[Generation], doing: str) -> bool:
+        claimed = lifecycle.claim(queryset, worker=self.worker, limit=1)
         if not claimed:
             return False
         generation = claimed[0]
         try:
-            lifecycle.submit(generation, self.client)
-        except Exception:
-            lifecycle.postpone_after_crash(generation, "submitting")
-        self.counts["submitted"] += 1
+            outcome = lifecycle.submit(generation, self.client)
+        except Exception as error:
+            outcome = lifecycle.postpone_after_crash(generation, doing, error)
+        self.count(outcome)
         return True
 
     def handle_one_poll(self) -> bool:
         claimed = lifecycle.claim(Generation.objects.due_for_poll(), worker=self.worker, limit=POLL_BATCH)
         if not claimed:
             return False
-        outcome = lifecycle.poll(claimed, self.client, should_stop=lambda: self.stopping)
+        try:
+            outcomes = lifecycle.poll(claimed, self.client, should_stop=lambda: self.stopping)
+        except Exception as error:
+            # Raised before any row was handled (the list call itself): each row is postponed.
+            outcomes = Counter(
+                lifecycle.postpone_after_crash(generation, "polling", error)
+                for generation in claimed
+                if generation.lease_owner == self.worker
+            )
         self.counts["polled"] += len(claimed)
-        self.counts["completed"] += outcome["completed"]
-        self.counts["failed"] += outcome["failed"]
+        for outcome, rows in outcomes.items():
+            self.count(outcome, rows)
         return True
 
     def handle_one_stuck(self) -> bool:
@@ -66,16 +92,18 @@ class Command(BaseCommand):
             return False
         generation = claimed[0]
         try:
-            if lifecycle.settle_stuck(generation, self.client) == "failed":
-                self.counts["failed"] += 1
-        except Exception:
-            lifecycle.postpone_after_crash(generation, "settling")
+            outcome = lifecycle.settle_stuck(generation, self.client)
+        except Exception as error:
+            outcome = lifecycle.postpone_after_crash(generation, "settling", error)
+        self.count(outcome)
         return True
 
     def run_due_work(self) -> None:
         while not self.stopping:
             worked = self.handle_one_stuck()
-            worked = self.handle_one_submit() or worked
+            # A fresh submit goes out only when no lost one is due for its look: the longer a
+            # look waits, the more tasks it must read through.
+            worked = (self.handle_one_reconcile() or self.handle_one_submit()) or worked
             worked = self.handle_one_poll() or worked
             self.beat()
             if not worked:
