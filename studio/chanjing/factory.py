@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from studio.chanjing.client import ChanjingClient
+from studio.chanjing.client import ChanjingClient, DownloadAllowance
 from studio.chanjing.journal import record_call
 from studio.chanjing.ratelimit import DatabaseRateLimiter
 from studio.chanjing.tokens import DatabaseTokenStore
@@ -20,6 +20,7 @@ def get_client(**overrides) -> ChanjingClient:
         "read_timeout": settings.CHANJING_READ_TIMEOUT,
         "max_retries": settings.CHANJING_MAX_RETRIES,
         "frame_mode": settings.CHANJING_FRAME_MODE,
+        "download_allowance": download_allowance(),
         **overrides,
     }
     return ChanjingClient(
@@ -27,6 +28,14 @@ def get_client(**overrides) -> ChanjingClient:
         settings.CHANJING_APP_ID,
         settings.CHANJING_SECRET_KEY,
         **options,
+    )
+
+
+def download_allowance() -> DownloadAllowance:
+    return DownloadAllowance.build(
+        settings.CHANJING_DOWNLOAD_HOSTS,
+        allow_http=settings.CHANJING_DOWNLOAD_HTTP,
+        local_origins=settings.CHANJING_DOWNLOAD_LOCAL_ORIGINS,
     )
 
 
