@@ -203,7 +203,7 @@ class Command(BaseCommand):
         try:
             while not self.stopping:
                 wait = self.run_cycle(once)
-                if once:
+                if once or self.stopping:
                     break
                 self.pause(wait)
         finally:
