@@ -27,7 +27,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 from urllib.parse import urljoin, urlsplit
@@ -53,7 +53,7 @@ class DownloadAllowance:
 
     @classmethod
     def build(
-        cls, hosts: list[str], *, allow_http: bool = False, local_origins: list[str] = ()
+        cls, hosts: Sequence[str], *, allow_http: bool = False, local_origins: Sequence[str] = ()
     ) -> DownloadAllowance:
         return cls(
             hosts=tuple(host.strip().lower().strip("[]") for host in hosts if host.strip()),

@@ -446,9 +446,7 @@ def store_video(generation: Generation, task: TaskInfo, client: ChanjingClient) 
                 handle,
                 max_bytes=settings.VIDEO_MAX_BYTES,
                 max_seconds=settings.VIDEO_DOWNLOAD_MAX_SECONDS,
-                deadline=generation.lease_expires_at.timestamp() - 10
-                if generation.lease_expires_at
-                else None,
+                deadline=generation.lease_expires_at.timestamp() if generation.lease_expires_at else None,
             )
         try:
             if content_type and not content_type.startswith(("video/", "application/octet-stream")):
