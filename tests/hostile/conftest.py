@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,7 @@ class Studio:
 
     env: dict[str, str]
     logs: list[str] = field(default_factory=list)
+    polled_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def _manage(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -68,6 +70,7 @@ class Studio:
 
     def poll_once(self, *, timeout: float = 60) -> subprocess.CompletedProcess:
         """One `poll_generations --once`; a crash (non-zero exit) fails the test."""
+        self.polled_at = datetime.now(UTC)
         try:
             result = self._manage("manage.py", "poll_generations", "--once", timeout=timeout)
         except subprocess.TimeoutExpired:
