@@ -116,7 +116,8 @@ class Transport:
         )
         if not isinstance(data, dict):
             raise self._malformed(TOKEN_PATH, "The token answer has no data object.")
-        if isinstance(data.get("access_token"), str):
+        if isinstance(data.get("access_token"), str) and len(data["access_token"]) <= MAX_MSG_LENGTH:
+            # Even a token about to be refused is a secret: no message may show it.
             self._keep_secret(data["access_token"])
         try:
             token = parse.token(data.get("access_token"))
