@@ -82,6 +82,15 @@ CHANJING_RATE_LIMIT = env_float("CHANJING_RATE_LIMIT", 5.0)
 CHANJING_TOKEN_REFRESH_MARGIN = env_int("CHANJING_TOKEN_REFRESH_MARGIN", 300)
 # Completion webhook; empty disables it.
 CHANJING_CALLBACK_BASE_URL = env_str("CHANJING_CALLBACK_BASE_URL", "")
+# Where result videos may be downloaded from (see studio.chanjing.download): host names, or
+# ".domain" for a domain and its subdomains; always by https, by http too only if allowed.
+# Addresses inside the studio's own networks are refused after DNS, except for the exact
+# origins in CHANJING_DOWNLOAD_LOCAL_ORIGINS: in sandbox mode, the sandbox's own server.
+CHANJING_DOWNLOAD_HOSTS = env_list("CHANJING_DOWNLOAD_HOSTS", [".chanjing.cc"])
+CHANJING_DOWNLOAD_HTTP = env_bool("CHANJING_DOWNLOAD_HTTP", False)
+CHANJING_DOWNLOAD_LOCAL_ORIGINS = env_list("CHANJING_DOWNLOAD_LOCAL_ORIGINS", []) or (
+    [CHANJING_BASE_URL] if SANDBOX_MODE else []
+)
 
 # The sandbox's own behaviour (only read by studio.sandbox).
 SANDBOX_TOKEN_TTL = env_int("SANDBOX_TOKEN_TTL", 24 * 3600)

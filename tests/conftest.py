@@ -80,6 +80,8 @@ def sandbox(live_server, settings):
     """The sandbox provider on a live server, fast and tiny: the client talks to it over HTTP."""
     quiet_sandbox(settings, seed=0)
     settings.CHANJING_BASE_URL = f"{live_server.url}/sandbox"
+    # The sandbox's videos are on this machine: the test's own, explicit download allowance.
+    settings.CHANJING_DOWNLOAD_LOCAL_ORIGINS = [live_server.url]
     settings.SANDBOX_QUEUED_SECONDS = 0
     settings.SANDBOX_READY_SECONDS = 0
     settings.SANDBOX_GENERATING_SECONDS = 0

@@ -11,14 +11,19 @@ importable from here too.
 
 from __future__ import annotations
 
-import hashlib
+import logging
+import time
+from collections.abc import Callable
 from typing import IO, Any
 
 import requests
 
+from studio.chanjing import parse
+from studio.chanjing.download import DownloadAllowance, fetch
 from studio.chanjing.errors import (
     AmbiguousSubmit,
     ChanjingError,
+    ParamError,
     TransportError,
     UploadRejected,
     UploadTimeout,
@@ -61,6 +66,7 @@ __all__ = [
     "TOKEN_PATH",
     "UPLOAD_URL_PATH",
     "ChanjingClient",
+    "DownloadAllowance",
     "Journal",
     "MemoryTokenStore",
     "RateLimiter",
@@ -69,18 +75,29 @@ __all__ = [
     "build_submit_body",
 ]
 
+logger = logging.getLogger(__name__)
+
 MAX_TASK_IDS = 50
 
 
 class ChanjingClient(Transport):
     def __init__(
-        self, base_url: str, app_id: str, secret_key: str, *, frame_mode: str = "both", **transport: Any
+        self,
+        base_url: str,
+        app_id: str,
+        secret_key: str,
+        *,
+        frame_mode: str = "both",
+        download_allowance: DownloadAllowance | None = None,
+        **transport: Any,
     ) -> None:
         """`transport` holds Transport's options: token_store (required), rate_limiter, journal,
-        timeouts, retries and backoff, and the sleep, clock, rng and session tests replace."""
+        timeouts, retries and backoff, should_stop, and the sleep, clock, rng and session tests
+        replace. Without a `download_allowance`, no video URL may be downloaded."""
         check_frame_mode(frame_mode)
         super().__init__(base_url, app_id, secret_key, **transport)
         self.frame_mode = frame_mode
+        self.download_allowance = download_allowance or DownloadAllowance()
 
     def __repr__(self) -> str:
         return f"<ChanjingClient {self.base_url} app_id={self.app_id}>"
@@ -93,19 +110,32 @@ class ChanjingClient(Transport):
         """
         body = build_submit_body(req, self.frame_mode)
         data = self._call("POST", SUBMIT_PATH, json_body=body, submit=True)
-        if not isinstance(data, str) or not data:
+        try:
+            return parse.identifier(data)
+        except parse.BadShape as shape:
+            # The task may exist all the same: the caller reconciles through the task list.
+            self._malformed(SUBMIT_PATH, f"The submit answer is unusable: {shape}.")
             raise AmbiguousSubmit(
-                "The submit answer has no task id; check the task list before resubmitting.",
+                f"The submit answer has no usable task id ({shape}); "
+                "check the task list before resubmitting.",
                 endpoint=SUBMIT_PATH,
                 trace_id=self.last_call.trace_id if self.last_call else "",
-            )
-        return data
+            ) from None
 
     def task(self, unique_id: str) -> TaskInfo:
+        """The task `unique_id`; an answer about any other task is refused, never returned."""
+        self._check_ids([unique_id])
         data = self._call("GET", TASK_PATH, params={"unique_id": unique_id})
-        if not isinstance(data, dict):
-            raise self._broken(TASK_PATH, "The task answer has no task object.")
-        return TaskInfo.from_api(data)
+        try:
+            info = TaskInfo.from_api(data)
+        except parse.BadShape as shape:
+            raise self._malformed(TASK_PATH, f"The task answer is unusable: {shape}.") from None
+        if info.unique_id != unique_id:
+            raise self._malformed(
+                TASK_PATH,
+                f"The task answer is about task {info.unique_id}, not the task asked for ({unique_id}).",
+            )
+        return info
 
     def tasks(
         self, unique_ids: list[str], *, page: int = 1, page_size: int = 50, is_success: bool = False
@@ -124,19 +154,59 @@ class ChanjingClient(Transport):
             "is_success": is_success,
         }
         if unique_ids:
+            # An id that is not one is left out rather than failing the whole batch: the caller
+            # asks for it alone with task(), which refuses it for that row only.
+            valid = [unique_id for unique_id in unique_ids if _is_id(unique_id)]
+            if len(valid) < len(unique_ids):
+                logger.warning(
+                    "Chanjing task list: not asking for %d ids that are not ids", len(unique_ids) - len(valid)
+                )
+            if not valid:
+                return TaskPage(items=[], total=0, page=page, total_page=1)
+            unique_ids = valid
             body["unique_ids"] = list(unique_ids)
         data = self._call("POST", TASK_PAGE_PATH, json_body=body)
-        if not isinstance(data, dict):
-            raise self._broken(TASK_PAGE_PATH, "The task list answer has no data object.")
-        items = [TaskInfo.from_api(item) for item in data.get("list") or [] if isinstance(item, dict)]
-        page_info = data.get("page_info")
-        page_info = page_info if isinstance(page_info, dict) else {}
-        return TaskPage(
-            items=items,
-            total=as_int(data.get("total", page_info.get("total_count")), len(items)),
-            page=as_int(page_info.get("page"), page),
-            total_page=as_int(page_info.get("total_page"), 1),
-        )
+        try:
+            if not isinstance(data, dict):
+                raise parse.BadShape("it has no data object")
+            listed = parse.object_list(data, "list")
+            page_info = data.get("page_info")
+            page_info = page_info if isinstance(page_info, dict) else {}
+            total = parse.integer(data, "total", default=None)
+            if total is None:
+                total = parse.integer(page_info, "total_count", default=len(listed))
+            answered_page = parse.integer(page_info, "page", low=1, default=page)
+            total_page = parse.integer(page_info, "total_page", default=1)
+        except parse.BadShape as shape:
+            raise self._malformed(TASK_PAGE_PATH, f"The task list answer is unusable: {shape}.") from None
+        items = self._listed_tasks(listed, unique_ids)
+        return TaskPage(items=items, total=total or 0, page=answered_page or page, total_page=total_page or 1)
+
+    def _listed_tasks(self, listed: list[Any], unique_ids: list[str]) -> list[TaskInfo]:
+        """The listed tasks that parse and, when ids were asked for, are among them. The rest are
+        logged and left out: one broken or foreign item must not spoil the page."""
+        wanted = set(unique_ids)
+        items = []
+        for item in listed:
+            try:
+                info = TaskInfo.from_api(item)
+            except parse.BadShape as shape:
+                logger.warning("Chanjing task list: left out an unusable task (%s)", shape)
+                continue
+            if wanted and info.unique_id not in wanted:
+                logger.warning(
+                    "Chanjing task list: left out task %s, which was not asked for", info.unique_id
+                )
+                continue
+            items.append(info)
+        return items
+
+    def _check_ids(self, unique_ids: list[str]) -> None:
+        for unique_id in unique_ids:
+            try:
+                parse.identifier(unique_id)
+            except parse.BadShape as shape:
+                raise ParamError(f"Not sent: {shape}.", endpoint=TASK_PATH) from None
 
     def create_upload_url(self, name: str) -> UploadTicket:
         data = self._call("GET", UPLOAD_URL_PATH, params={"service": "ai_creation", "name": name})
@@ -227,70 +297,61 @@ class ChanjingClient(Transport):
             self.sleep(poll_interval)
 
     def download(
-        self, url: str, dest_file: IO[bytes], *, max_bytes: int, max_seconds: float | None = None
+        self,
+        url: str,
+        dest_file: IO[bytes],
+        *,
+        max_bytes: int,
+        max_seconds: float | None = None,
+        deadline: float | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> tuple[int, str, str]:
         """Stream `url` into `dest_file`; return (size, sha256 hex, content type).
 
-        Sends no token: output URLs live on other hosts. Not retried here, because the
+        Only where `download_allowance` allows (see `studio.chanjing.download`). Sends no token:
+        output URLs live on other hosts. Ends within a second of `max_seconds` from now or of
+        `deadline` (a Unix time, e.g. the worker's lease expiry), whichever is sooner, and as
+        soon as `should_stop` (or the client's own) says so. Not retried here, because the
         destination already holds part of the file; the caller retries with a fresh file.
-        `max_seconds` bounds the whole transfer: the read timeout alone lets a server that
-        trickles bytes hold a worker for ever.
         """
+        seconds = float("inf") if max_seconds is None else float(max_seconds)
+        if deadline is not None:
+            seconds = min(seconds, deadline - time.time())
+        status: list[int] = []
         started = self.clock()
-        digest = hashlib.sha256()
-        size = 0
-        status: int | None = None
         try:
-            with self.session.get(url, stream=True, timeout=self.timeout) as response:
-                status = response.status_code
-                if not 200 <= status < 300:
-                    raise TransportError(
-                        f"The video URL answered HTTP {status}.",
-                        http_status=status,
-                        endpoint=DOWNLOAD_ENDPOINT,
-                        retryable=status >= 500 or status == 429,
-                    )
-                declared = as_int(response.headers.get("Content-Length"), None)
-                if declared is not None and declared > max_bytes:
-                    raise _too_big(declared, max_bytes, status)
-                content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
-                for chunk in response.iter_content(chunk_size=256 * 1024):
-                    if not chunk:
-                        continue
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise _too_big(size, max_bytes, status)
-                    if max_seconds is not None and self.clock() - started > max_seconds:
-                        raise TransportError(
-                            f"The video download took longer than {max_seconds:g} s.",
-                            http_status=status,
-                            endpoint=DOWNLOAD_ENDPOINT,
-                            retryable=True,
-                        )
-                    digest.update(chunk)
-                    dest_file.write(chunk)
-                encoded = response.headers.get("Content-Encoding", "identity") != "identity"
-                if declared is not None and not encoded and size != declared:
-                    raise TransportError(
-                        f"The video download stopped at {size} of {declared} bytes.",
-                        http_status=status,
-                        endpoint=DOWNLOAD_ENDPOINT,
-                    )
+            size, sha256, content_type = fetch(
+                url,
+                dest_file,
+                allowance=self.download_allowance,
+                max_bytes=max_bytes,
+                seconds=seconds,
+                connect_timeout=self.timeout[0],
+                read_timeout=self.timeout[1],
+                should_stop=should_stop or self.should_stop,
+                on_status=status.append,
+            )
         except ChanjingError as exc:
-            self._record(DOWNLOAD_ENDPOINT, status, None, exc.msg, "", started, False, 1)
+            exc.msg = self._redact(exc.msg)
+            exc.args = (exc.msg,)
+            self._record(
+                DOWNLOAD_ENDPOINT,
+                exc.http_status or (status[-1] if status else None),
+                None,
+                exc.msg,
+                "",
+                started,
+                False,
+                1,
+            )
             raise
-        except requests.RequestException as exc:
-            msg = self._describe(exc)
-            self._record(DOWNLOAD_ENDPOINT, status, None, msg, "", started, False, 1)
-            raise TransportError(msg, http_status=status, endpoint=DOWNLOAD_ENDPOINT) from None
-        self._record(DOWNLOAD_ENDPOINT, status, None, "", "", started, True, 1)
-        return size, digest.hexdigest(), content_type
+        self._record(DOWNLOAD_ENDPOINT, status[-1] if status else None, None, "", "", started, True, 1)
+        return size, sha256, content_type
 
 
-def _too_big(size: int, max_bytes: int, status: int | None) -> TransportError:
-    return TransportError(
-        f"The video is larger than the {max_bytes}-byte limit ({size} bytes so far).",
-        http_status=status,
-        endpoint=DOWNLOAD_ENDPOINT,
-        retryable=False,
-    )
+def _is_id(value: str) -> bool:
+    try:
+        parse.identifier(value)
+    except parse.BadShape:
+        return False
+    return True

@@ -80,6 +80,23 @@ class AmbiguousSubmit(TransportError):
     default_retryable = False
 
 
+class MalformedAnswer(TransportError):
+    """An answer that breaks the contract's shape or limits: too large, too deep, a number that is
+    not finite, a field of the wrong type or length, or an answer about another task. Retryable:
+    the next answer may be sane; a row that keeps getting one is settled by the stuck rule."""
+
+
+class DownloadRefused(TransportError):
+    """A video URL, or a redirect, that leads outside the download allowance (scheme, host, or
+    an address inside the studio's own network). Not retryable: the same URL stays refused."""
+
+    default_retryable = False
+
+
+class DownloadInterrupted(TransportError):
+    """The download was stopped before it finished: its deadline passed or the worker is stopping."""
+
+
 class AuthError(ChanjingError):
     """The token was refused even after one forced refresh, or the credentials were refused."""
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 
-from studio.chanjing.client import ChanjingClient
+from studio.chanjing.client import ChanjingClient, DownloadAllowance
 from studio.chanjing.journal import record_call
 from studio.chanjing.ratelimit import DatabaseRateLimiter
 from studio.chanjing.tokens import DatabaseTokenStore
@@ -22,6 +22,7 @@ def get_client(**overrides: Any) -> ChanjingClient:
         "read_timeout": settings.CHANJING_READ_TIMEOUT,
         "max_retries": settings.CHANJING_MAX_RETRIES,
         "frame_mode": settings.CHANJING_FRAME_MODE,
+        "download_allowance": download_allowance(),
         **overrides,
     }
     return ChanjingClient(
@@ -29,6 +30,14 @@ def get_client(**overrides: Any) -> ChanjingClient:
         settings.CHANJING_APP_ID,
         settings.CHANJING_SECRET_KEY,
         **options,
+    )
+
+
+def download_allowance() -> DownloadAllowance:
+    return DownloadAllowance.build(
+        settings.CHANJING_DOWNLOAD_HOSTS,
+        allow_http=settings.CHANJING_DOWNLOAD_HTTP,
+        local_origins=settings.CHANJING_DOWNLOAD_LOCAL_ORIGINS,
     )
 
 

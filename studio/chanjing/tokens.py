@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db.models import Q
 
-from studio.chanjing.errors import TransportError
+from studio.chanjing import parse
+from studio.chanjing.errors import MalformedAnswer, TransportError
 from studio.chanjing.interfaces import TokenFetch
 from studio.chanjing.models import ProviderToken
 from studio.chanjing.wire import TOKEN_PATH
@@ -85,6 +86,11 @@ class DatabaseTokenStore:
     def _usable(self, row: ProviderToken, force_refresh_of: str | None) -> bool:
         if not row.token or row.expires_at is None:
             return False
+        try:
+            # A token stored before tokens were checked, or by hand, is refetched, not sent.
+            parse.token(row.token)
+        except parse.BadShape:
+            return False
         if force_refresh_of is not None and row.token == force_refresh_of:
             return False
         return row.expires_at.timestamp() - self._margin(row) > self.clock()
@@ -114,15 +120,22 @@ class DatabaseTokenStore:
         return claimed == 1
 
     def _refresh(self, row: ProviderToken, fetch: TokenFetch) -> str:
+        """Fetch, check and store a token; whatever happens, the refresh lease is given back."""
+        stored = False
         try:
             token, expire_in = fetch()
-        except BaseException:
-            ProviderToken.objects.filter(pk=row.pk).update(refresh_lease_until=None)
-            raise
-        ProviderToken.objects.filter(pk=row.pk).update(
-            token=token,
-            expires_at=datetime.fromtimestamp(expire_in, tz=UTC),
-            refresh_lease_until=None,
-            updated_at=self._now(),
-        )
+            try:
+                parse.token(token)
+                expires_at = datetime.fromtimestamp(expire_in, tz=UTC)
+            except (parse.BadShape, ValueError, OverflowError, OSError) as error:
+                raise MalformedAnswer(
+                    f"The access token cannot be stored: {error}", endpoint=TOKEN_PATH
+                ) from None
+            ProviderToken.objects.filter(pk=row.pk).update(
+                token=token, expires_at=expires_at, refresh_lease_until=None, updated_at=self._now()
+            )
+            stored = True
+        finally:
+            if not stored:
+                ProviderToken.objects.filter(pk=row.pk).update(refresh_lease_until=None)
         return token

@@ -6,6 +6,7 @@ ChanjingClient builds on Transport; the endpoints themselves live in `client`.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import random
@@ -14,10 +15,12 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import requests
 
-from studio.chanjing.errors import ChanjingError, TransportError
+from studio.chanjing import parse
+from studio.chanjing.errors import ChanjingError, MalformedAnswer, TransportError
 from studio.chanjing.interfaces import Journal, RateLimiter, TokenStore
 from studio.chanjing.types import CallRecord, as_int
 from studio.chanjing.wire import (
@@ -26,6 +29,7 @@ from studio.chanjing.wire import (
     TOKEN_PATH,
     ambiguous_submit,
     business_error,
+    describe_body,
     http_error,
     parse_envelope,
     provably_not_sent,
@@ -34,6 +38,16 @@ from studio.chanjing.wire import (
 logger = logging.getLogger(__name__)
 
 _QUERY = re.compile(r"\?[^\s'\"<>)]*")
+# A token lives a day at Chanjing; an expiry further out than this is not believed.
+MAX_TOKEN_LIFETIME = 7 * 24 * 3600
+MAX_MSG_LENGTH = 2000
+MAX_TRACE_ID_LENGTH = 100
+
+
+class _TooLarge(Exception):
+    def __init__(self, size: int, declared: bool) -> None:
+        self.size = size
+        self.declared = declared
 
 
 class Transport:
@@ -57,7 +71,11 @@ class Transport:
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        max_answer_bytes: int = parse.MAX_ANSWER_BYTES,
+        should_stop: Callable[[], bool] | None = None,
     ) -> None:
+        """`should_stop` is asked, from another thread, whether a download should be abandoned
+        (the worker is stopping); it must be cheap and must not touch the database."""
         self.base_url = base_url.rstrip("/")
         self.app_id = app_id
         self._secret_key = secret_key
@@ -72,7 +90,10 @@ class Transport:
         self.clock = clock
         self.rng = rng or random.Random()
         self.session = session or requests.Session()
-        self._secrets: set[str] = {secret_key} if secret_key else set()
+        self.max_answer_bytes = max_answer_bytes
+        self.should_stop = should_stop
+        self._secrets: set[str] = set()
+        self._keep_secret(secret_key)
         self._local = threading.local()
 
     @property
@@ -93,16 +114,20 @@ class Transport:
             auth=False,
             max_retries=min(self.max_retries, 1),
         )
-        token = data.get("access_token") if isinstance(data, dict) else None
-        expire_in = as_int(data.get("expire_in"), None) if isinstance(data, dict) else None
-        if not token or not isinstance(token, str) or expire_in is None:
-            raise self._broken(TOKEN_PATH, "The token answer lacks access_token or expire_in.")
-        self._secrets.add(token)
-        # The contract says expire_in is an absolute Unix time; a small number can only be a
-        # duration, so read it as one rather than as a date in 1970.
-        if expire_in < 1_000_000_000:
-            expire_in = int(time.time()) + expire_in
-        return token, expire_in
+        if not isinstance(data, dict):
+            raise self._malformed(TOKEN_PATH, "The token answer has no data object.")
+        if isinstance(data.get("access_token"), str) and len(data["access_token"]) <= MAX_MSG_LENGTH:
+            # Even a token about to be refused is a secret: no message may show it.
+            self._keep_secret(data["access_token"])
+        try:
+            token = parse.token(data.get("access_token"))
+            expire_in = parse.integer(data, "expire_in", low=-(2**62), high=2**62)
+        except parse.BadShape as shape:
+            # Refused before it is stored, so the next call asks for a new one.
+            raise self._malformed(TOKEN_PATH, f"The token answer is unusable: {shape}.") from None
+        if expire_in is None:
+            raise self._malformed(TOKEN_PATH, "The token answer lacks expire_in.")
+        return token, token_expiry(expire_in, now=int(time.time()))
 
     def _call(
         self,
@@ -159,31 +184,39 @@ class Transport:
     ) -> tuple[ChanjingError | None, Any]:
         started = self.clock()
         body = json.dumps(json_body, ensure_ascii=False).encode() if json_body is not None else None
+        status: int | None = None
         try:
-            response = self.session.request(
-                method, url, params=params, data=body, headers=headers, timeout=self.timeout
-            )
-            raw = response.content
+            with self.session.request(
+                method, url, params=params, data=body, headers=headers, timeout=self.timeout, stream=True
+            ) as response:
+                status = response.status_code
+                raw = self._read_limited(response)
         except requests.RequestException as exc:
             msg = self._describe(exc)
-            self._record(path, None, None, msg, "", started, False, attempt)
+            self._record(path, status, None, msg, "", started, False, attempt)
             if submit and not provably_not_sent(exc):
-                return ambiguous_submit(path, msg, None, ""), None
-            return TransportError(msg, endpoint=path), None
+                return ambiguous_submit(path, msg, status, ""), None
+            return TransportError(msg, http_status=status, endpoint=path), None
+        except _TooLarge as large:
+            how = "declares" if large.declared else "ran past"
+            msg = f"HTTP {status}: the answer {how} {large.size} bytes (the limit is {self.max_answer_bytes})"
+            self._record(path, status, None, msg, "", started, False, attempt)
+            if submit:
+                return ambiguous_submit(path, msg, status, ""), None
+            return MalformedAnswer(msg, http_status=status, endpoint=path), None
 
-        envelope = parse_envelope(raw)
-        status = response.status_code
-        if envelope is None:
-            kind = "an HTML page" if raw.lstrip()[:1] == b"<" else "a body that is not the JSON envelope"
-            msg = f"HTTP {status} with {kind}"
+        try:
+            envelope = parse_envelope(raw)
+        except parse.BadShape as shape:
+            msg = f"HTTP {status} with {describe_body(raw, shape)}"
             self._record(path, status, None, msg, "", started, False, attempt)
             if submit and (status >= 500 or 200 <= status < 300):
                 return ambiguous_submit(path, msg, status, ""), None
             return http_error(path, msg, status), None
 
         code = envelope["code"]
-        msg = self._redact(str(envelope.get("msg") or ""))
-        trace_id = str(envelope.get("trace_id") or "")
+        msg = self._redact(_short(envelope.get("msg"), MAX_MSG_LENGTH))
+        trace_id = self._redact(_short(envelope.get("trace_id"), MAX_TRACE_ID_LENGTH))
         if code == CODE_OK and status >= 300:
             msg = f"HTTP {status} with a success envelope"
             self._record(path, status, code, msg, trace_id, started, False, attempt)
@@ -195,9 +228,32 @@ class Transport:
             return None, envelope.get("data")
         return business_error(path, code, msg, trace_id, status), None
 
+    def _read_limited(self, response: requests.Response) -> bytes:
+        """The body, read only while it stays under the answer limit: a flood is cut off early."""
+        declared = as_int(response.headers.get("Content-Length"), None)
+        if declared is not None and declared > self.max_answer_bytes:
+            raise _TooLarge(declared, declared=True)
+        chunks = []
+        size = 0
+        for chunk in response.iter_content(chunk_size=64 * 1024):
+            size += len(chunk)
+            if size > self.max_answer_bytes:
+                raise _TooLarge(size, declared=False)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
     def _broken(self, path: str, msg: str) -> TransportError:
         trace_id = self.last_call.trace_id if self.last_call else ""
         return TransportError(msg, endpoint=path, trace_id=trace_id)
+
+    def _malformed(self, path: str, msg: str) -> MalformedAnswer:
+        """An answer that arrived but breaks the contract: journaled as a failed call of its own,
+        so the journal shows why a call that "succeeded" was not used."""
+        last = self.last_call
+        trace_id = last.trace_id if last else ""
+        msg = self._redact(msg)
+        self._record(path, last.http_status if last else None, None, msg, trace_id, self.clock(), False, 1)
+        return MalformedAnswer(msg, endpoint=path, trace_id=trace_id)
 
     def _backoff(self, retry: int) -> None:
         """Full jitter: a uniform wait up to an exponentially growing, capped ceiling."""
@@ -246,8 +302,43 @@ class Transport:
         detail = _QUERY.sub("?…", self._redact(str(exc)))[:300]
         return f"{kind}: {detail}" if detail else kind
 
+    def _keep_secret(self, secret: str) -> None:
+        """Remember a secret in every form a message may show it: as is, escaped as Python and
+        JSON escape it, percent-encoded, and in base64."""
+        if not secret:
+            return
+        forms = {
+            secret,
+            json.dumps(secret)[1:-1],
+            json.dumps(secret, ensure_ascii=False)[1:-1],
+            repr(secret)[1:-1],
+            repr(secret.encode())[2:-1],
+            secret.encode("unicode_escape").decode("ascii"),
+            quote(secret, safe=""),
+            quote(secret),
+            quote_plus(secret),
+            base64.b64encode(secret.encode()).decode("ascii"),
+        }
+        # Longest first, so a form that contains another is replaced whole.
+        self._secrets.update(form for form in forms if len(form) >= 4)
+
     def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            if secret and secret in text:
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret in text:
                 text = text.replace(secret, "[redacted]")
         return text
+
+
+def token_expiry(expire_in: int, *, now: int) -> int:
+    """The Unix time a token expires, clamped to [now, now + MAX_TOKEN_LIFETIME].
+
+    The contract says expire_in is an absolute Unix time; a small number can only be a
+    duration, so it is read as one rather than as a date in 1970.
+    """
+    expires_at = expire_in if expire_in >= 1_000_000_000 else now + expire_in
+    return min(max(expires_at, now), now + MAX_TOKEN_LIFETIME)
+
+
+def _short(value: Any, limit: int) -> str:
+    text = "" if value is None else value if isinstance(value, str) else json.dumps(value)[:limit]
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, overload
 
+from studio.chanjing import parse
+
 DEFAULT_MODEL_CODE = "Doubao-Seedance-1.0-lite-i2v"
 
 QUEUED = "Queued"
@@ -38,7 +40,7 @@ def as_int(value: Any, default: int | None) -> int | None:
         return default
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
 
 
@@ -66,20 +68,25 @@ class TaskInfo:
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_api(cls, data: dict[str, Any]) -> TaskInfo:
-        output = data.get("output_url")
-        if isinstance(output, str):
-            output = [output] if output else []
-        elif not isinstance(output, list):
-            output = []
+    def from_api(cls, data: Any) -> TaskInfo:
+        """The task object of an answer, every field checked; `parse.BadShape` when one is wrong."""
+        if not isinstance(data, dict):
+            raise parse.BadShape(f"the task is a {type(data).__name__}, not an object")
+        motion = data.get("motion_info")
+        if motion is not None and not isinstance(motion, dict):
+            raise parse.BadShape("motion_info is not an object")
+        if motion:
+            parse.text(motion, "ref_prompt", limit=parse.MAX_TEXT_LENGTH)
+            parse.integer(motion, "video_duration", high=3600)
+        parse.url_list(data, "ref_img_url")
         return cls(
-            unique_id=_str(data.get("unique_id")),
-            status=_str(data.get("progress_desc")),
-            err_msg=_str(data.get("err_msg")),
-            output_urls=[str(url) for url in output if url],
-            create_time=as_int(data.get("create_time"), None),
-            model_code=_str(data.get("model_code")),
-            aspect_ratio=_str(data.get("aspect_ratio")),
+            unique_id=parse.identifier(data.get("unique_id")),
+            status=parse.text(data, "progress_desc", limit=parse.MAX_STATUS_LENGTH),
+            err_msg=parse.text(data, "err_msg", limit=parse.MAX_TEXT_LENGTH, truncate=True, numbers=True),
+            output_urls=parse.url_list(data, "output_url"),
+            create_time=parse.integer(data, "create_time", low=parse.MIN_TIME, high=parse.MAX_TIME),
+            model_code=parse.text(data, "model_code", numbers=True),
+            aspect_ratio=parse.text(data, "aspect_ratio", numbers=True),
             raw=dict(data),
         )
 

@@ -3,7 +3,6 @@ failed answer becomes. Pure functions; the request loop in `transport` applies t
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import requests
@@ -20,6 +19,7 @@ from studio.chanjing.errors import (
     TransportError,
     mentions_unknown_model,
 )
+from studio.chanjing.parse import BadShape, decode_json
 
 TOKEN_PATH = "/open/v1/access_token"
 SUBMIT_PATH = "/open/v1/ai_creation/task/submit"
@@ -41,18 +41,31 @@ CODE_QPS = 40001
 CODE_INTERNAL = 50000
 
 
-def parse_envelope(raw: bytes) -> dict[str, Any] | None:
-    """The `{code, msg, data, trace_id}` object, or None when the body is anything else."""
+NOT_AN_ENVELOPE = "not the JSON envelope"
+
+
+def parse_envelope(raw: bytes) -> dict[str, Any]:
+    """The `{code, msg, data, trace_id}` object; BadShape saying why when the body is anything
+    else (not JSON, not an envelope, too deep, a number that is not finite)."""
     try:
-        envelope = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return None
+        envelope = decode_json(raw)
+    except BadShape as shape:
+        raise BadShape(NOT_AN_ENVELOPE if str(shape) == "not JSON" else str(shape)) from None
     if not isinstance(envelope, dict):
-        return None
+        raise BadShape(NOT_AN_ENVELOPE)
     code = envelope.get("code")
-    if isinstance(code, bool) or not isinstance(code, int):
-        return None
+    if isinstance(code, bool) or not isinstance(code, int) or not -(2**31) <= code < 2**31:
+        raise BadShape(NOT_AN_ENVELOPE)
     return envelope
+
+
+def describe_body(raw: bytes, shape: BadShape) -> str:
+    """What a body that is not a usable envelope looks like, for the journal and the error."""
+    if raw.lstrip()[:1] == b"<":
+        return "an HTML page"
+    if str(shape) == NOT_AN_ENVELOPE:
+        return "a body that is not the JSON envelope"
+    return f"a malformed answer: {shape}"
 
 
 def business_error(path: str, code: int, msg: str, trace_id: str, status: int) -> ChanjingError:

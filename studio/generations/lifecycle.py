@@ -505,6 +505,7 @@ def store_video(generation: Generation, task: TaskInfo, client: ChanjingClient) 
                     handle,
                     max_bytes=settings.VIDEO_MAX_BYTES,
                     max_seconds=settings.VIDEO_DOWNLOAD_MAX_SECONDS,
+                    deadline=generation.lease_expires_at.timestamp() if generation.lease_expires_at else None,
                 )
             except ChanjingError as error:
                 if error.retryable:
