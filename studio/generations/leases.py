@@ -59,6 +59,20 @@ def release(generation: Generation, **fields: Any) -> bool:
     return bool(updated)
 
 
+def extend(generation: Generation, seconds: float) -> bool:
+    """Hold the lease `seconds` from now, if it is still ours: a long step (a download) asks for
+    the time it needs before it starts, instead of outliving the lease of its whole batch."""
+    if not generation.lease_owner:
+        return False
+    until = timezone.now() + timedelta(seconds=seconds)
+    updated = Generation.objects.filter(pk=generation.pk, lease_owner=generation.lease_owner).update(
+        lease_expires_at=until
+    )
+    if updated:
+        generation.lease_expires_at = until
+    return bool(updated)
+
+
 def release_all(worker: str) -> int:
     """Give back every lease a stopping worker still holds."""
     return Generation.objects.filter(lease_owner=worker).update(lease_owner="", lease_expires_at=None)

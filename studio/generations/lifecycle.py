@@ -42,6 +42,7 @@ from __future__ import annotations
 import logging
 import random
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -65,6 +66,7 @@ from studio.chanjing.journal import call_context
 from studio.chanjing.types import SubmitRequest, TaskInfo
 from studio.generations import problems, reconcile
 from studio.generations.leases import claim as claim
+from studio.generations.leases import extend
 from studio.generations.leases import release as release
 from studio.generations.leases import release_all as release_all
 from studio.generations.models import Generation, Status
@@ -77,6 +79,8 @@ WORKER_NAME = process_name()
 MAX_SUBMIT_ATTEMPTS = 50
 MAX_DOWNLOAD_ATTEMPTS = 8
 CRASH_BACKOFF = timedelta(minutes=5)
+# What a stored video still needs once downloaded (probe, poster, storage), within its lease.
+AFTER_DOWNLOAD_SECONDS = 60
 # The first look after a lost answer: soon, since the task usually exists already.
 FIRST_LOOK_AFTER = timedelta(seconds=3)
 CALLBACK_SIGNER = Signer(salt="studio.generations.callback")
@@ -496,6 +500,12 @@ def store_video(generation: Generation, task: TaskInfo, client: ChanjingClient) 
         provider_status=provider.SUCCESS, provider_video_url=url
     )
     generation.provider_status = provider.SUCCESS
+    # The download gets its own time: the batch's lease may be nearly spent, and a download must
+    # never outlive the lease (then another worker could store the same video side by side).
+    download_seconds = settings.VIDEO_DOWNLOAD_MAX_SECONDS
+    if not extend(generation, download_seconds + AFTER_DOWNLOAD_SECONDS):
+        return Outcome.LEASE_LOST
+    deadline = time.time() + download_seconds
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "video.mp4"
         with path.open("wb") as handle:
@@ -504,8 +514,8 @@ def store_video(generation: Generation, task: TaskInfo, client: ChanjingClient) 
                     url,
                     handle,
                     max_bytes=settings.VIDEO_MAX_BYTES,
-                    max_seconds=settings.VIDEO_DOWNLOAD_MAX_SECONDS,
-                    deadline=generation.lease_expires_at.timestamp() if generation.lease_expires_at else None,
+                    max_seconds=download_seconds,
+                    deadline=deadline,
                 )
             except ChanjingError as error:
                 if error.retryable:

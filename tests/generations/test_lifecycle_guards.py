@@ -138,3 +138,28 @@ def test_a_status_longer_than_its_column_postpones_that_row_and_writes_the_other
     poison = Generation.objects.get(unique_id="poison")
     assert poison.provider_status == "" and poison.lease_owner == ""
     assert poison.next_attempt_at > timezone.now() + timedelta(minutes=4)
+
+
+class DownloadRecorder(ScriptedClient):
+    """Records the deadline a download was given and what the lease held when it started."""
+
+    def download(self, url, handle, **kwargs):
+        generation = Generation.objects.get(unique_id="task-long")
+        self.lease_at_start = generation.lease_expires_at
+        self.deadline = kwargs["deadline"]
+        raise lifecycle.ChanjingError("cut short for the test", retryable=True)
+
+
+def test_a_download_gets_its_own_time_within_a_lease_that_covers_it(alice, alice_project, settings):
+    """A batch's lease may be nearly spent when its last video comes to be downloaded: the download
+    must neither be cut short by it nor outlive it."""
+    settings.VIDEO_DOWNLOAD_MAX_SECONDS = 600
+    (generation,) = with_the_provider(alice, alice_project, "task-long")
+    Generation.objects.filter(pk=generation.pk).update(lease_expires_at=timezone.now() + timedelta(seconds=5))
+    done = TaskInfo(unique_id="task-long", status=SUCCESS, output_urls=["https://x.chanjing.cc/v.mp4"])
+    client = DownloadRecorder([done])
+    started = timezone.now()
+    with pytest.raises(lifecycle.ChanjingError):
+        lifecycle.store_video(generation, done, client)
+    assert client.deadline >= started.timestamp() + 600 - 1  # the whole download time, not 5 s
+    assert client.lease_at_start.timestamp() > client.deadline  # and the lease outlasts it
