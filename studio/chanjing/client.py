@@ -305,13 +305,15 @@ class ChanjingClient(Transport):
         max_seconds: float | None = None,
         deadline: float | None = None,
         should_stop: Callable[[], bool] | None = None,
+        still_held: Callable[[], bool] | None = None,
     ) -> tuple[int, str, str]:
         """Stream `url` into `dest_file`; return (size, sha256 hex, content type).
 
         Only where `download_allowance` allows (see `studio.chanjing.download`). Sends no token:
         output URLs live on other hosts. Ends within a second of `max_seconds` from now or of
         `deadline` (a Unix time, e.g. the worker's lease expiry), whichever is sooner, and as
-        soon as `should_stop` (or the client's own) says so. Not retried here, because the
+        soon as `should_stop` (or the client's own) says so, or `still_held` (asked between
+        chunks, e.g. to renew the worker's lease) says False. Not retried here, because the
         destination already holds part of the file; the caller retries with a fresh file.
         """
         seconds = float("inf") if max_seconds is None else float(max_seconds)
@@ -329,6 +331,7 @@ class ChanjingClient(Transport):
                 connect_timeout=self.timeout[0],
                 read_timeout=self.timeout[1],
                 should_stop=should_stop or self.should_stop,
+                still_held=still_held,
                 on_status=status.append,
             )
         except ChanjingError as exc:

@@ -197,9 +197,15 @@ class _Watchdog:
     """Shuts the connection down when the deadline passes or the worker is stopping, so a blocked
     read returns at once instead of waiting for bytes that trickle or never come."""
 
-    def __init__(self, ends_at: float, should_stop: Callable[[], bool] | None) -> None:
+    def __init__(
+        self,
+        ends_at: float,
+        should_stop: Callable[[], bool] | None,
+        still_held: Callable[[], bool] | None = None,
+    ) -> None:
         self.ends_at = ends_at
         self.should_stop = should_stop
+        self.still_held = still_held
         self.reason = ""
         self.conn: http.client.HTTPConnection | None = None
         self._done = threading.Event()
@@ -214,8 +220,12 @@ class _Watchdog:
         self._thread.join()
 
     def check(self) -> None:
+        """Raise when the download must end. Called in the downloading thread between chunks, so
+        `still_held` (the caller's lease, which touches the database) runs only there."""
         if not self.reason:
             self._look()
+        if not self.reason and self.still_held is not None and not self.still_held():
+            self.reason = "The video download was interrupted: the worker no longer holds this generation."
         if self.reason:
             raise DownloadInterrupted(self.reason, endpoint=DOWNLOAD_ENDPOINT)
 
@@ -248,11 +258,12 @@ def fetch(
     connect_timeout: float,
     read_timeout: float,
     should_stop: Callable[[], bool] | None = None,
+    still_held: Callable[[], bool] | None = None,
     on_status: Callable[[int], None] = lambda status: None,
 ) -> tuple[int, str, str]:
     """Stream `url` into `dest_file`; return (size, sha256 hex, content type). See the module doc."""
     ends_at = time.monotonic() + max(0.0, seconds)
-    with _Watchdog(ends_at, should_stop) as watchdog:
+    with _Watchdog(ends_at, should_stop, still_held) as watchdog:
         watchdog.check()
         for _hop in range(MAX_REDIRECTS + 1):
             target = resolve(url, allowance)

@@ -79,8 +79,6 @@ WORKER_NAME = process_name()
 MAX_SUBMIT_ATTEMPTS = 50
 MAX_DOWNLOAD_ATTEMPTS = 8
 CRASH_BACKOFF = timedelta(minutes=5)
-# What a stored video still needs once downloaded (probe, poster, storage), within its lease.
-AFTER_DOWNLOAD_SECONDS = 60
 # The first look after a lost answer: soon, since the task usually exists already.
 FIRST_LOOK_AFTER = timedelta(seconds=3)
 CALLBACK_SIGNER = Signer(salt="studio.generations.callback")
@@ -490,6 +488,21 @@ def mark_progress(generation: Generation, task: TaskInfo, now: datetime) -> Outc
     )
 
 
+class LeaseKeeper:
+    """Renews a generation's lease a third of a lease at a time while a long step (a download)
+    runs; False once the lease was lost, so the step stops."""
+
+    def __init__(self, generation: Generation) -> None:
+        self.generation = generation
+        self.renewed_at = time.monotonic()
+
+    def __call__(self) -> bool:
+        if time.monotonic() - self.renewed_at < settings.POLLER_LEASE_SECONDS / 3:
+            return True
+        self.renewed_at = time.monotonic()
+        return extend(self.generation, settings.POLLER_LEASE_SECONDS)
+
+
 def store_video(generation: Generation, task: TaskInfo, client: ChanjingClient) -> Outcome:
     """Copy the provider's temporary video into our storage; only then is the generation done."""
     url = task.video_url
@@ -500,12 +513,11 @@ def store_video(generation: Generation, task: TaskInfo, client: ChanjingClient) 
         provider_status=provider.SUCCESS, provider_video_url=url
     )
     generation.provider_status = provider.SUCCESS
-    # The download gets its own time: the batch's lease may be nearly spent, and a download must
-    # never outlive the lease (then another worker could store the same video side by side).
-    download_seconds = settings.VIDEO_DOWNLOAD_MAX_SECONDS
-    if not extend(generation, download_seconds + AFTER_DOWNLOAD_SECONDS):
+    # The download gets its own time, not what is left of its batch's lease, and holds the row
+    # while it runs: the lease is renewed as the bytes come, and a download whose lease was lost
+    # stops (then another worker may have the row, and must not find a second download beside it).
+    if not extend(generation, settings.POLLER_LEASE_SECONDS):
         return Outcome.LEASE_LOST
-    deadline = time.time() + download_seconds
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "video.mp4"
         with path.open("wb") as handle:
@@ -514,8 +526,8 @@ def store_video(generation: Generation, task: TaskInfo, client: ChanjingClient) 
                     url,
                     handle,
                     max_bytes=settings.VIDEO_MAX_BYTES,
-                    max_seconds=download_seconds,
-                    deadline=deadline,
+                    max_seconds=settings.VIDEO_DOWNLOAD_MAX_SECONDS,
+                    still_held=LeaseKeeper(generation),
                 )
             except ChanjingError as error:
                 if error.retryable:

@@ -124,6 +124,19 @@ def test_should_stop_interrupts_a_download_at_once(client, server):
     assert time.monotonic() - started < 1.5
 
 
+def test_a_download_stops_when_its_lease_is_no_longer_held(client, server):
+    server.routes["/slow.mp4"] = lambda h: h.send_stream(trickle(VIDEO * 20, 2048), length=len(VIDEO) * 20)
+    asked: list[float] = []
+
+    def still_held() -> bool:
+        asked.append(time.monotonic())
+        return len(asked) < 3
+
+    with pytest.raises(DownloadInterrupted, match="no longer holds"):
+        client.download(f"{server.url}/slow.mp4", io.BytesIO(), max_bytes=10**8, still_held=still_held)
+    assert len(asked) == 3  # asked between chunks, and the first False ends it
+
+
 # --- Where a download may go -------------------------------------------------------------
 
 

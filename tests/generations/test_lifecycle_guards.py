@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import time
 from datetime import timedelta
 
 import pytest
@@ -141,25 +142,40 @@ def test_a_status_longer_than_its_column_postpones_that_row_and_writes_the_other
 
 
 class DownloadRecorder(ScriptedClient):
-    """Records the deadline a download was given and what the lease held when it started."""
+    """A download that takes a while: asks `still_held` between chunks, as the real one does."""
 
     def download(self, url, handle, **kwargs):
-        generation = Generation.objects.get(unique_id="task-long")
-        self.lease_at_start = generation.lease_expires_at
-        self.deadline = kwargs["deadline"]
+        self.max_seconds = kwargs["max_seconds"]
+        self.held = []
+        for _ in range(4):
+            time.sleep(0.4)
+            self.held.append(kwargs["still_held"]())
+            self.leases.append(Generation.objects.get(unique_id="task-long").lease_expires_at)
         raise lifecycle.ChanjingError("cut short for the test", retryable=True)
 
 
-def test_a_download_gets_its_own_time_within_a_lease_that_covers_it(alice, alice_project, settings):
+def test_a_long_download_keeps_renewing_its_lease_and_stops_when_it_is_lost(alice, alice_project, settings):
     """A batch's lease may be nearly spent when its last video comes to be downloaded: the download
-    must neither be cut short by it nor outlive it."""
+    gets its own time, renews the lease while bytes come, and stops once another worker has it."""
     settings.VIDEO_DOWNLOAD_MAX_SECONDS = 600
+    settings.POLLER_LEASE_SECONDS = 1.2  # renewed every 0.4 s
     (generation,) = with_the_provider(alice, alice_project, "task-long")
-    Generation.objects.filter(pk=generation.pk).update(lease_expires_at=timezone.now() + timedelta(seconds=5))
+    Generation.objects.filter(pk=generation.pk).update(
+        lease_expires_at=timezone.now() + timedelta(seconds=0.1)
+    )
     done = TaskInfo(unique_id="task-long", status=SUCCESS, output_urls=["https://x.chanjing.cc/v.mp4"])
     client = DownloadRecorder([done])
-    started = timezone.now()
+    client.leases = []
     with pytest.raises(lifecycle.ChanjingError):
         lifecycle.store_video(generation, done, client)
-    assert client.deadline >= started.timestamp() + 600 - 1  # the whole download time, not 5 s
-    assert client.lease_at_start.timestamp() > client.deadline  # and the lease outlasts it
+    assert client.max_seconds == 600  # the whole download time, not what the batch had left
+    assert client.held == [True] * 4
+    assert client.leases == sorted(client.leases) and len(set(client.leases)) >= 3  # renewed as it ran
+    assert client.leases[-1] > timezone.now()
+
+    # Another worker took the row over: the next renewal fails and the download must stop.
+    Generation.objects.filter(pk=generation.pk).update(lease_owner="other")
+    client.leases = []
+    keeper = lifecycle.LeaseKeeper(generation)
+    time.sleep(0.45)
+    assert keeper() is False
