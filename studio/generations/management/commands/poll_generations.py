@@ -22,6 +22,7 @@ from django.utils import timezone
 from studio.chanjing.factory import get_client
 from studio.generations import lifecycle
 from studio.generations.models import Generation, WorkerHeartbeat
+from studio.sequences import export
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +73,16 @@ class Command(BaseCommand):
             lifecycle.postpone_after_crash(generation, "settling")
         return True
 
+    def handle_one_export(self) -> bool:
+        """Stitch one sequence export (studio.sequences.export); it leases and retries on its own."""
+        return export.handle_one(self.worker)
+
     def run_due_work(self) -> None:
         while not self.stopping:
             worked = self.handle_one_stuck()
             worked = self.handle_one_submit() or worked
             worked = self.handle_one_poll() or worked
+            worked = self.handle_one_export() or worked
             self.beat()
             if not worked:
                 return
@@ -128,7 +134,7 @@ class Command(BaseCommand):
                     time.sleep(0.2)
                     slept += 0.2
         finally:
-            released = lifecycle.release_all(self.worker)
+            released = lifecycle.release_all(self.worker) + export.release_all(self.worker)
             self.beat(stopped=True)
         summary = ", ".join(f"{count} {name}" for name, count in self.counts.items())
         self.stdout.write(f"poller {self.worker} stopped: {summary}, {released} leases released")
