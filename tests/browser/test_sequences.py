@@ -119,3 +119,28 @@ def test_continue_reorder_by_keyboard_export_and_play(page, alice, alice_project
     assert abs(duration - 7.0) < 0.15  # 2 s of the first shot and 5 s of the second
     screenshot(page, "sequence-desktop")
     assert page.console.problems == []
+
+
+def test_drag_and_drop_reorders_the_shots(page, alice, alice_project):
+    from tests.factories import finished_generation, make_sequence
+
+    shots = [
+        finished_generation(project=alice_project, user=alice, prompt=p) for p in ("one", "two", "three")
+    ]
+    sequence = make_sequence(alice_project, shots, created_by=alice)
+    sign_in(page, "alice", PASSWORD)
+    page.goto(f"/sequences/{sequence.code}/")
+    items = page.locator(".shot-list [data-shot]")
+    items.nth(0).drag_to(items.nth(2), target_position={"x": 10, "y": 40})
+    page.wait_for_function(
+        "() => document.querySelector('.shot-list [data-shot]:last-child .shot-title').textContent === 'one'"
+        " && !document.querySelector('.dragging')"
+    )
+    page.wait_for_load_state("networkidle")
+    assert [s.generation.prompt for s in sequence.shots.select_related("generation")] == [
+        "two",
+        "three",
+        "one",
+    ]
+    page.reload()
+    assert order_on_page(page) == ["two", "three", "one"]

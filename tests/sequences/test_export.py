@@ -67,6 +67,8 @@ def test_shots_at_different_frame_rates_keep_their_durations(project):
     assert frames[11].getpixel((640, 360))[0] > 180 and frames[12].getpixel((640, 360))[2] > 180
 
 
+# The poller renames its PostgreSQL connection (closing it), which a test transaction cannot survive.
+@pytest.mark.django_db(transaction=True)
 def test_the_poller_runs_the_export_step_and_a_broken_export_is_retried_then_failed(project, settings):
     good = video_generation(project, [RED] * 4)
     sequence = make_sequence(project, [good])
@@ -88,3 +90,13 @@ def test_an_export_with_no_finished_shot_is_refused(client, alice, project):
     response = client.post(f"/sequences/{sequence.code}/export", follow=True)
     assert "Add a finished video" in response.content.decode()
     assert not Export.objects.exists()
+
+
+def test_a_claimed_export_is_left_alone_until_its_lease_runs_out(project):
+    sequence = make_sequence(project, [video_generation(project, [RED] * 4)])
+    export = exporting.request_export(sequence, project.created_by)
+    assert exporting.claim("worker-a").pk == export.pk
+    assert exporting.claim("worker-b") is None
+    Export.objects.filter(pk=export.pk).update(lease_expires_at=export.created_at)  # worker-a died
+    taken = exporting.claim("worker-b")
+    assert taken is not None and taken.lease_owner == "worker-b" and taken.attempts == 2
