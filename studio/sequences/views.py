@@ -96,7 +96,8 @@ def _detail_context(
         "project": sequence.project,
         "membership": membership,
         "shots": shots,
-        "playable": [shot for shot in shots if shot.generation.has_video],
+        # A video in the Trash keeps its place in the list but is neither played nor exported.
+        "playable": [shot for shot in shots if shot.generation.has_video and not shot.generation.deleted_at],
         "exports": exports,
         "exporting": any(not export.is_finished for export in exports),
         "form": form or SequenceForm(instance=sequence),

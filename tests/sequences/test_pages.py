@@ -158,3 +158,18 @@ def test_sequence_pages_run_a_constant_number_of_queries(client, sign_in_as, tea
         make_sequence(team["project"], name=f"other {index}")
     many = [count_queries(client, url) for url in pages]
     assert many == few
+
+
+def test_a_shot_whose_video_went_to_the_trash_is_neither_played_nor_exported(client, sign_in_as, built):
+    from django.utils import timezone
+
+    from studio.generations.models import Generation
+
+    first = built.shots.first()
+    Generation.objects.filter(pk=first.generation_id).update(deleted_at=timezone.now())
+    sign_in_as("editor")
+    page = client.get(f"/sequences/{built.code}/").content.decode()
+    assert "In the Trash" in page
+    assert "data-shot-video>Shot 1" in page and f"/g/{first.generation.code}/video.mp4" not in page
+    client.post(f"/sequences/{built.code}/export")
+    assert first.generation_id not in Export.objects.get().generation_ids
