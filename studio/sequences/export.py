@@ -157,18 +157,25 @@ def _seconds_of(path: Path) -> float:
         return float(sum(1 for _ in container.decode(stream)) / (stream.average_rate or 24))
 
 
-def _shaped(image: Image.Image, size: tuple[int, int], fit: str) -> Image.Image:
-    image = image.convert("RGB")
-    if image.size == size:
-        return image
+def _shaped(frame: av.VideoFrame, size: tuple[int, int], fit: str) -> av.VideoFrame:
+    """The frame at the export's size in yuv420p. A frame of the same shape is scaled by swscale
+    without leaving YUV; another shape goes through Pillow for the bars or the crop."""
+    width, height = size
+    if (frame.width, frame.height) == size and frame.format.name == "yuv420p":
+        return frame
+    if frame.width * height == frame.height * width:
+        return frame.reformat(width=width, height=height, format="yuv420p", interpolation="BICUBIC")
+    image = frame.to_image()
     if fit == Fit.FILL:
-        return ImageOps.fit(image, size, Image.Resampling.BICUBIC)
-    return ImageOps.pad(image, size, Image.Resampling.BICUBIC, color=(0, 0, 0))
+        image = ImageOps.fit(image, size, Image.Resampling.BICUBIC)
+    else:
+        image = ImageOps.pad(image, size, Image.Resampling.BICUBIC, color=(0, 0, 0))
+    return _yuv(image)
 
 
 def shot_frames(
     path: Path, count: int, rate: Fraction, size: tuple[int, int], fit: str
-) -> Iterator[Image.Image]:
+) -> Iterator[av.VideoFrame]:
     """`count` frames at `rate`: at each output time, the latest source frame shown by then."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
@@ -178,15 +185,24 @@ def shot_frames(
             raise ValueError(f"{path.name}: no frames")
         start = current.time or 0.0
         upcoming = next(decoded, None)
-        shaped = _shaped(current.to_image(), size, fit)
+        shaped = _shaped(current, size, fit)
         for index in range(count):
             at = start + float(index / rate) + 1e-6
             moved = False
             while upcoming is not None and (upcoming.time or 0.0) <= at:
                 current, upcoming, moved = upcoming, next(decoded, None), True
             if moved:
-                shaped = _shaped(current.to_image(), size, fit)
+                shaped = _shaped(current, size, fit)
             yield shaped
+
+
+def _blend(before: av.VideoFrame, after: av.VideoFrame, alpha: float) -> av.VideoFrame:
+    return _yuv(Image.blend(before.to_image(), after.to_image(), alpha))
+
+
+def _yuv(image: Image.Image) -> av.VideoFrame:
+    frame: av.VideoFrame = av.VideoFrame.from_image(image).reformat(format="yuv420p")
+    return frame
 
 
 def stitch(export: Export, on_progress: Callable[[int], None] = lambda percent: None) -> None:
@@ -224,15 +240,15 @@ def stitch(export: Export, on_progress: Callable[[int], None] = lambda percent: 
 
 def _timeline(
     paths: list[Path], counts: list[int], rate: Fraction, size: tuple[int, int], fit: str, overlap: int
-) -> Iterator[Image.Image]:
+) -> Iterator[av.VideoFrame]:
     """Every output frame in order; with a crossfade, the last `overlap` frames of a shot are
     held back and blended into the first `overlap` frames of the next."""
-    tail: deque[Image.Image] = deque()
+    tail: deque[av.VideoFrame] = deque()
     for number, (path, count) in enumerate(zip(paths, counts, strict=True)):
         last = number == len(paths) - 1
         for index, frame in enumerate(shot_frames(path, count, rate, size, fit)):
             if tail and index < overlap:
-                yield Image.blend(tail.popleft(), frame, (index + 1) / (overlap + 1))
+                yield _blend(tail.popleft(), frame, (index + 1) / (overlap + 1))
             elif not last and index >= count - overlap:
                 tail.append(frame)
             else:
@@ -241,7 +257,7 @@ def _timeline(
 
 def _encode(
     path: Path,
-    frames: Iterator[Image.Image],
+    frames: Iterator[av.VideoFrame],
     rate: Fraction,
     size: tuple[int, int],
     total: int,
@@ -256,10 +272,9 @@ def _encode(
         stream.pix_fmt = "yuv420p"
         stream.options = {"preset": X264_PRESET, "crf": "18"}
         time_base = Fraction(rate.denominator, rate.numerator)
-        for index, image in enumerate(frames):
+        for index, frame in enumerate(frames):
             if index == poster_index:
-                poster = _jpeg(image)
-            frame = av.VideoFrame.from_image(image)
+                poster = _jpeg(frame.to_image())
             frame.pts, frame.time_base = index, time_base
             out.mux(stream.encode(frame))
             if index % step == 0:
