@@ -131,6 +131,8 @@ class GenerationForm(forms.Form):
         self.parent = parent
         if parent is not None and (continues or (self.is_bound and self.data.get("continues"))):
             self.fields["keep_start_frame"].label = gettext_lazy("Start from its last frame")
+            # The prompt is what changes from one shot to the next: the cursor starts there.
+            self.fields["prompt"].widget.attrs["autofocus"] = True
         if parent is not None and not self.is_bound:
             self.initial = {
                 **self.initial,

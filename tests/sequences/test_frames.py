@@ -84,6 +84,8 @@ def test_continue_opens_the_composer_with_the_last_frame_prompt_ratio_and_clarit
     assert page.context["form"].initial["aspect_ratio"] == "16:9"
     assert f'src="/g/{source.code}/frames/last"' in html
     assert page.context["form"].initial["clarity"] == 720
+    assert "autofocus" in str(page.context["form"]["prompt"])  # ready to edit
+    assert "autofocus" not in str(client.get(f"/projects/{project.code}/").context["form"]["prompt"])
     frame = client.get(f"/g/{source.code}/frames/last")
     assert frame.status_code == 200 and frame["Content-Type"] == "image/png"
 
