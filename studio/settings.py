@@ -147,6 +147,7 @@ INSTALLED_APPS = [
     "studio.generations",
     "studio.usage",
     "studio.sharing",
+    "studio.sequences",
 ]
 if SANDBOX_MODE:
     INSTALLED_APPS.append("studio.sandbox")

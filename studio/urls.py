@@ -23,6 +23,7 @@ urlpatterns = [
     path("workspaces/", include("studio.workspaces.urls")),
     path("", include("studio.generations.urls")),
     path("", include("studio.sharing.urls")),
+    path("", include("studio.sequences.urls")),
 ]
 
 if apps.is_installed("studio.sandbox"):

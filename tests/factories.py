@@ -24,6 +24,7 @@ from PIL import Image
 from studio.accounts.models import User
 from studio.chanjing.models import ProviderToken
 from studio.generations.models import Generation, Project, Status
+from studio.sequences.models import Export, ExportStatus, Sequence
 from studio.workspaces.models import Membership, Role, Workspace, personal_workspace_for
 
 PASSWORD = "a-Strong-pass-123"
@@ -242,3 +243,41 @@ def image_file(
 def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
     """A moment in 2025, studio time (settings.TIME_ZONE is Asia/Shanghai in tests)."""
     return datetime(2025, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def png_bytes(size: tuple[int, int] = (320, 180), color: tuple[int, int, int] = (40, 90, 160)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def make_sequence(
+    project: Project, generations: Iterable[Generation] = (), *, name: str = "Opening", **overrides: Any
+) -> Sequence:
+    """A sequence in `project` with one shot per generation, in order."""
+    overrides.setdefault("created_by", project.created_by)
+    sequence = Sequence.objects.create(project=project, name=name, **overrides)
+    for generation in generations:
+        sequence.append(generation)
+    return sequence
+
+
+def make_export(sequence: Sequence, *, done: bool = True, **overrides: Any) -> Export:
+    """An export of the sequence's shots; when `done`, with a (fake) stored video and poster."""
+    width, height = sequence.size
+    fields: dict[str, Any] = {
+        "generation_ids": list(sequence.shots.values_list("generation_id", flat=True)),
+        "width": width,
+        "height": height,
+        "fit": sequence.fit,
+        "crossfade_ms": sequence.crossfade_ms,
+        "created_by": sequence.created_by,
+        **overrides,
+    }
+    export = Export(sequence=sequence, **fields)
+    if done:
+        export.status, export.progress, export.video_seconds = ExportStatus.DONE, 100, 5.0
+        export.video.save("export.mp4", ContentFile(FAKE_MP4), save=False)
+        export.poster.save("poster.jpg", ContentFile(FAKE_JPEG), save=False)
+    export.save()
+    return export

@@ -13,19 +13,22 @@ and back to a page), 403 a role that may not act, 404 outside the workspace, 405
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from studio.generations.lifecycle import CALLBACK_SIGNER
 from studio.generations.models import SavedPrompt
+from studio.sequences.models import Export, ExportShareLink, Sequence, Shot
 from studio.sharing.models import ShareLink
 from studio.workspaces.models import Invitation, Membership
-from tests.factories import PERSONAS
+from tests.factories import PERSONAS, finished_generation, make_export, make_sequence, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +38,16 @@ pytestmark = pytest.mark.django_db
 EXCLUDED_NAMESPACES = {"admin", "sandbox"}
 
 # Shorthands for common rows, in persona order.
-MEMBERS = (200, 200, 200, 200, 404, 302)  # any member reads; outsiders never learn it exists
+MEMBERS = (200, 200, 200, 200, 404, 302)
+MEMBERS_STOP_POLLING = (286, 286, 286, 286, 404, 302)  # a polled panel with nothing left to wait for
+WRITERS_PAGE = (
+    200,
+    200,
+    200,
+    403,
+    404,
+    302,
+)  # a page only the roles that write may open  # any member reads; outsiders never learn it exists
 SIGNED_IN = (200, 200, 200, 200, 200, 302)  # any signed-in person (their own workspace)
 EVERYONE = (200, 200, 200, 200, 200, 200)  # public
 WRITERS = (302, 302, 302, 403, 404, 302)  # owners, admins, editors act, then are redirected
@@ -55,6 +67,11 @@ class World:
     invitation: Invitation
     viewer_membership: Membership
     saved_prompt: SavedPrompt
+    sequence: Sequence
+    shot: Shot
+    other_take: object
+    export: Export
+    export_share: ExportShareLink
 
 
 # One entry per URL name: how to build its arguments, the POST body, and the expected statuses.
@@ -258,6 +275,84 @@ TABLE: dict[str, dict[str, Any]] = {
     "sharing:page": {"args": lambda w: [w.share.token], "GET": EVERYONE, "POST": NOT_ALLOWED_PUBLIC},
     "sharing:video": {"args": lambda w: [w.share.token], "GET": EVERYONE, "POST": NOT_ALLOWED_PUBLIC},
     "sharing:poster": {"args": lambda w: [w.share.token], "GET": EVERYONE, "POST": NOT_ALLOWED_PUBLIC},
+    # Sequences (issue 15): editors build and export, viewers watch and download.
+    "sequences:continue": {"args": lambda w: [w.generation.code], "GET": WRITERS_PAGE, "POST": NOT_ALLOWED},
+    "sequences:add_shot": {
+        "args": lambda w: [w.generation.code],
+        "data": lambda w: {"sequence": str(w.sequence.code)},
+        "GET": WRITERS_PAGE,
+        "POST": WRITERS,
+    },
+    "sequences:list": {
+        "args": lambda w: [w.team["project"].code],
+        "data": lambda w: {
+            "name": "Teaser",
+            "aspect_ratio": "16:9",
+            "clarity": "720",
+            "fit": "fit",
+            "crossfade_ms": "0",
+        },
+        "GET": MEMBERS,
+        "POST": WRITERS,
+    },
+    "sequences:detail": {"args": lambda w: [w.sequence.code], "GET": MEMBERS, "POST": NOT_ALLOWED},
+    "sequences:settings": {
+        "args": lambda w: [w.sequence.code],
+        "data": lambda w: {
+            "name": "Teaser",
+            "aspect_ratio": "9:16",
+            "clarity": "1080",
+            "fit": "fill",
+            "crossfade_ms": "500",
+        },
+        "GET": NOT_ALLOWED,
+        "POST": WRITERS,
+    },
+    "sequences:delete": {"args": lambda w: [w.sequence.code], "GET": NOT_ALLOWED, "POST": WRITERS},
+    "sequences:order": {
+        "args": lambda w: [w.sequence.code],
+        "data": lambda w: {"shot": [str(w.shot.code)]},
+        "GET": NOT_ALLOWED,
+        "POST": WRITERS,
+    },
+    "sequences:export": {"args": lambda w: [w.sequence.code], "GET": NOT_ALLOWED, "POST": WRITERS},
+    "sequences:exports": {
+        "args": lambda w: [w.sequence.code],
+        "GET": MEMBERS_STOP_POLLING,
+        "POST": NOT_ALLOWED,
+    },
+    "sequences:move": {
+        "args": lambda w: [w.shot.code],
+        "data": lambda w: {"to": "down"},
+        "GET": NOT_ALLOWED,
+        "POST": WRITERS,
+    },
+    "sequences:remove": {"args": lambda w: [w.shot.code], "GET": NOT_ALLOWED, "POST": WRITERS},
+    "sequences:take": {
+        "args": lambda w: [w.shot.code],
+        "data": lambda w: {"generation": str(w.other_take.code)},
+        "GET": NOT_ALLOWED,
+        "POST": WRITERS,
+    },
+    "sequences:export_video": {"args": lambda w: [w.export.code], "GET": MEMBERS, "POST": NOT_ALLOWED},
+    "sequences:export_poster": {"args": lambda w: [w.export.code], "GET": MEMBERS, "POST": NOT_ALLOWED},
+    "sequences:share": {"args": lambda w: [w.export.code], "GET": NOT_ALLOWED, "POST": WRITERS},
+    "sequences:share_revoke": {"args": lambda w: [w.export_share.code], "GET": NOT_ALLOWED, "POST": WRITERS},
+    "sequences:shared": {
+        "args": lambda w: [w.export_share.token],
+        "GET": EVERYONE,
+        "POST": NOT_ALLOWED_PUBLIC,
+    },
+    "sequences:shared_video": {
+        "args": lambda w: [w.export_share.token],
+        "GET": EVERYONE,
+        "POST": NOT_ALLOWED_PUBLIC,
+    },
+    "sequences:shared_poster": {
+        "args": lambda w: [w.export_share.token],
+        "GET": EVERYONE,
+        "POST": NOT_ALLOWED_PUBLIC,
+    },
 }
 
 
@@ -272,9 +367,20 @@ def named_urls(patterns, namespace: str = ""):
             yield f"{namespace}{pattern.name}"
 
 
-@pytest.fixture
-def world(team, team_generation, settings) -> World:
+@pytest.fixture(name="world")
+def world_fixture(team, team_generation, settings) -> World:
     settings.CHANJING_BASE_URL = "http://127.0.0.1:9/sandbox"  # nothing listens: no request leaves
+    # Its last frame is already made, so "Continue this shot" opens without decoding the stub video.
+    team_generation.last_frame.save("last.png", ContentFile(png_bytes()), save=True)
+    group = uuid.uuid4()
+    takes = [
+        finished_generation(
+            team["workspace"], team["project"], team["editor"], take_group=group, take_index=n
+        )
+        for n in (1, 2)
+    ]
+    sequence = make_sequence(team["project"], [takes[0]], created_by=team["editor"])
+    export = make_export(sequence)
     return World(
         team=team,
         generation=team_generation,
@@ -286,6 +392,11 @@ def world(team, team_generation, settings) -> World:
         saved_prompt=SavedPrompt.objects.create(
             project=team["project"], name="Lanterns", text="lanterns over the lake", created_by=team["editor"]
         ),
+        sequence=sequence,
+        shot=sequence.shots.get(),
+        other_take=takes[1],
+        export=export,
+        export_share=ExportShareLink.objects.create(export=export, created_by=team["editor"]),
     )
 
 

@@ -111,6 +111,8 @@ class GenerationForm(forms.Form):
     # scoped lookup and passes it in as `parent`; its stored frames are reused unless a new file
     # is chosen or the box is unticked.
     remix_of = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # "Continue this shot": the parent's last frame (studio.sequences.frames) is the start frame.
+    continues = forms.BooleanField(required=False, widget=forms.HiddenInput)
     keep_start_frame = forms.BooleanField(label=gettext_lazy("Use its start frame"), required=False)
     keep_end_frame = forms.BooleanField(label=gettext_lazy("Use its end frame"), required=False)
     prompt_name = forms.CharField(
@@ -121,9 +123,15 @@ class GenerationForm(forms.Form):
         required=False, max_length=64, widget=forms.HiddenInput, initial=new_submit_token
     )
 
-    def __init__(self, *args: Any, parent: Generation | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, parent: Generation | None = None, continues: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.parent = parent
+        if parent is not None and (continues or (self.is_bound and self.data.get("continues"))):
+            self.fields["keep_start_frame"].label = gettext_lazy("Start from its last frame")
+            # The prompt is what changes from one shot to the next: the cursor starts there.
+            self.fields["prompt"].widget.attrs["autofocus"] = True
         if parent is not None and not self.is_bound:
             self.initial = {
                 **self.initial,
@@ -137,6 +145,17 @@ class GenerationForm(forms.Form):
                     "keep_end_frame": bool(parent.end_frame),
                 },
             }
+            if continues:
+                self.initial.update(continues=True, keep_start_frame=True, keep_end_frame=False)
+
+    @property
+    def is_continue(self) -> bool:
+        """Continuing the parent: its last frame starts the new video (bound or not)."""
+        if self.parent is None:
+            return False
+        if self.is_bound:
+            return bool(self.data.get("continues")) and bool(self.parent.last_frame)
+        return bool(self.initial.get("continues"))
 
     def submission_code(self, user: User) -> uuid.UUID | None:
         """The code of the generation this form makes; the same token always gives the same code."""
@@ -183,4 +202,6 @@ class GenerationForm(forms.Form):
     def _kept_frame(self, which: str) -> FieldFile | None:
         if self.parent is None or not self.cleaned_data.get(f"keep_{which}_frame"):
             return None
+        if which == "start" and self.cleaned_data.get("continues"):
+            return self.parent.last_frame or None
         return getattr(self.parent, f"{which}_frame") or None

@@ -108,6 +108,13 @@ def frame_upload_to(instance: Generation, filename: str) -> str:
     return f"frames/{instance.code}/{filename}"
 
 
+class ParentKind(models.TextChoices):
+    """How a generation came from its parent: the lineage trail words it by this."""
+
+    REMIX = "", _("Made from")
+    CONTINUE = "continue", _("Continues")
+
+
 def video_upload_to(instance: Generation, filename: str) -> str:
     return f"videos/{instance.code}/{filename}"
 
@@ -184,6 +191,8 @@ class Generation(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
     )
+    # "continue": its start frame is the parent's last frame (studio.sequences.frames).
+    parent_kind = models.CharField(max_length=10, choices=ParentKind.choices, default="", blank=True)
     # Takes: variations submitted together share a group (None for a single video), numbered from 1.
     take_group = models.UUIDField(null=True, blank=True)
     take_index = models.PositiveSmallIntegerField(default=1)
@@ -233,6 +242,8 @@ class Generation(models.Model):
     video_bytes = models.BigIntegerField(null=True, blank=True)
     video_sha256 = models.CharField(max_length=64, blank=True)
     video_seconds = models.FloatField(null=True, blank=True)
+    # The video's true last frame as lossless PNG, made on the first "Continue this shot".
+    last_frame = models.ImageField(upload_to=video_upload_to, blank=True)
     # In the Trash since then; the row stays, so usage figures never change (studio.generations.ledger).
     deleted_at = models.DateTimeField(null=True, blank=True)
 

@@ -17,7 +17,7 @@ from studio.chanjing.interfaces import TokenFetch
 from studio.chanjing.models import ProviderToken
 from studio.chanjing.wire import TOKEN_PATH
 from studio.generations import lifecycle, quota
-from studio.generations.models import Generation, Project, Status
+from studio.generations.models import Generation, ParentKind, Project, Status
 
 if TYPE_CHECKING:
     from studio.accounts.models import User
@@ -60,6 +60,13 @@ def create_takes(
     with IntegrityError on the first insert and the whole group is rolled back: one POST, one group.
     """
     code = code or uuid.uuid4()
+    start = data.get("start_frame")
+    continues = (
+        parent is not None
+        and isinstance(start, FieldFile)
+        and bool(parent.last_frame)
+        and start.name == parent.last_frame.name
+    )
     group = uuid.uuid5(code, "takes") if takes > 1 else None
     now = timezone.now()
     generations = [
@@ -69,6 +76,7 @@ def create_takes(
             take_index=index,
             created_at=now,
             parent=parent,
+            parent_kind=ParentKind.CONTINUE if continues else ParentKind.REMIX,
             workspace=project.workspace,
             project=project,
             created_by=user,

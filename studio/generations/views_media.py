@@ -36,7 +36,8 @@ def poster(request: AuthedRequest, code: uuid.UUID) -> HttpResponseBase:
 @require_GET
 def frame(request: AuthedRequest, code: uuid.UUID, which: str) -> HttpResponseBase:
     generation, _membership = get_generation_for_user(request, code)
-    field = {"start": generation.start_frame, "end": generation.end_frame}.get(which)
+    frames = {"start": generation.start_frame, "end": generation.end_frame, "last": generation.last_frame}
+    field = frames.get(which)
     if field is None:
         raise Http404
     return serve_media(request, field)

@@ -16,11 +16,12 @@ from django.utils import timezone
 
 from studio.generations import problems
 from studio.generations.models import Generation, Project, SavedPrompt, Status
+from studio.sequences.models import ExportShareLink
 from studio.sharing.models import ShareLink
 from studio.workspaces.models import Invitation, Membership, Role
 from tests.browser.conftest import ConsoleWatch
 from tests.browser.pages import DESKTOP, PHONE
-from tests.factories import PASSWORD, finished_generation, finished_videos
+from tests.factories import PASSWORD, finished_generation, finished_videos, make_export, make_sequence
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -83,7 +84,18 @@ def studio_world(team) -> dict[str, Any]:
     invitation = Invitation.objects.create(workspace=workspace, role=Role.EDITOR, created_by=owner)
     share = ShareLink.objects.create(generation=wide, created_by=owner)
     revoked = ShareLink.objects.create(generation=wide, created_by=owner, revoked_at=timezone.now())
-    return {"wide": wide, "share": share, "revoked": revoked, "invitation": invitation}
+    takes = list(Generation.objects.filter(take_group=group).order_by("take_index"))
+    sequence = make_sequence(project, [wide, takes[0]], name="春节 teaser", created_by=owner)
+    export = make_export(sequence)
+    export_share = ExportShareLink.objects.create(export=export, created_by=owner)
+    return {
+        "wide": wide,
+        "share": share,
+        "revoked": revoked,
+        "invitation": invitation,
+        "sequence": sequence,
+        "export_share": export_share,
+    }
 
 
 def pages(team, world) -> dict[str, list[tuple[str, str]]]:
@@ -97,6 +109,7 @@ def pages(team, world) -> dict[str, list[tuple[str, str]]]:
             ("share", f"/s/{world['share'].token}/"),
             ("share-revoked", f"/s/{world['revoked'].token}/"),
             ("invitation", f"/workspaces/join/{world['invitation'].token}/"),
+            ("export-share", f"/s/x/{world['export_share'].token}/"),
         ],
         "owner": [
             ("projects", "/projects/"),
@@ -108,6 +121,9 @@ def pages(team, world) -> dict[str, list[tuple[str, str]]]:
             ("prompt-library", f"/projects/{project.code}/prompts/"),
             ("prompt-edit", f"/prompts/{saved.code}/edit"),
             ("remix-pick", f"/g/{world['wide'].code}/remix?pick=1"),
+            ("sequences", f"/projects/{project.code}/sequences/"),
+            ("sequence", f"/sequences/{world['sequence'].code}/"),
+            ("add-to-sequence", f"/g/{world['wide'].code}/add-to-sequence"),
             ("members", f"/workspaces/{team['workspace'].code}/"),
             ("new-team", "/workspaces/new"),
             ("not-found", "/g/00000000-0000-0000-0000-000000000000/"),
@@ -118,6 +134,7 @@ def pages(team, world) -> dict[str, list[tuple[str, str]]]:
         "viewer": [
             ("viewer-projects", "/projects/"),
             ("viewer-project", f"/projects/{project.code}/"),
+            ("viewer-sequence", f"/sequences/{world['sequence'].code}/"),
         ],
     }
 

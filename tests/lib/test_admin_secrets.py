@@ -15,13 +15,14 @@ from django.urls import reverse
 
 from studio.chanjing.models import ProviderToken
 from studio.sandbox.models import AccessToken
+from studio.sequences.models import ExportShareLink
 from studio.sharing.models import ShareLink
 from studio.workspaces.models import Invitation
 from tests.factories import finished_generation, make_staff
 
 pytestmark = pytest.mark.django_db
 
-SECRET_MODELS: set[type[Model]] = {ProviderToken, Invitation, ShareLink}
+SECRET_MODELS: set[type[Model]] = {ProviderToken, Invitation, ShareLink, ExportShareLink}
 
 
 @pytest.fixture

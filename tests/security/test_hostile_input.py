@@ -31,11 +31,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studio.generations.models import SavedPrompt
 from studio.sandbox.models import AccessToken, Task, UploadedFile
-from studio.sharing.models import ShareLink
-from studio.workspaces.models import Invitation, Membership
-from tests.test_url_permissions import TABLE, World
+from tests.test_url_permissions import TABLE, World, world_fixture  # noqa: F401  (the `world` fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -258,24 +255,12 @@ def _hostile_path(target: Target, rng: random.Random) -> str:
 
 
 @pytest.fixture
-def hostile_world(team, team_generation, settings, sandbox_rows) -> World:
-    settings.CHANJING_BASE_URL = "http://127.0.0.1:9/sandbox"  # nothing listens: no request leaves
-    owner = team["owner"]
+def hostile_world(world, sandbox_rows) -> World:
+    """The URL permission test's world (one of everything), with the owner as staff too."""
+    owner = world.team["owner"]
     owner.is_staff = owner.is_superuser = True  # the admin's pages too
     owner.save()
-    world = World(
-        team=team,
-        generation=team_generation,
-        share=ShareLink.objects.create(generation=team_generation, created_by=team["editor"]),
-        invitation=Invitation.objects.create(
-            workspace=team["workspace"], role="editor", created_by=team["owner"]
-        ),
-        viewer_membership=Membership.objects.get(workspace=team["workspace"], user=team["viewer"]),
-        saved_prompt=SavedPrompt.objects.create(
-            project=team["project"], name="Lanterns", text="lanterns over the lake", created_by=team["editor"]
-        ),
-    )
-    world.sandbox_token = sandbox_rows  # type: ignore[attr-defined]
+    world.sandbox_token = sandbox_rows
     return world
 
 

@@ -30,6 +30,7 @@ from django.utils import timezone
 from studio.chanjing.factory import get_client
 from studio.generations import lifecycle
 from studio.generations.models import Generation, WorkerHeartbeat
+from studio.sequences import export
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,10 @@ class Command(BaseCommand):
         self.count(outcome)
         return True
 
+    def handle_one_export(self) -> bool:
+        """Stitch one sequence export (studio.sequences.export); it leases and retries on its own."""
+        return export.handle_one(self.worker)
+
     def run_due_work(self) -> None:
         while not self.stopping:
             worked = self.handle_one_stuck()
@@ -117,6 +122,7 @@ class Command(BaseCommand):
             # look waits, the more tasks it must read through.
             worked = (self.handle_one_reconcile() or self.handle_one_submit()) or worked
             worked = self.handle_one_poll() or worked
+            worked = self.handle_one_export() or worked
             self.beat()
             if not worked:
                 return
@@ -202,7 +208,7 @@ class Command(BaseCommand):
         If the database is unreachable, the leases expire by themselves (POLLER_LEASE_SECONDS).
         """
         try:
-            released = lifecycle.release_all(self.worker)
+            released = lifecycle.release_all(self.worker) + export.release_all(self.worker)
             self.beat(stopped=True)
         except Exception as error:
             log.warning(
