@@ -169,6 +169,20 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_from_url(env_str("DATABASE_URL"), BASE_DIR)}
+
+# Finished cards are kept as HTML (studio.generations.cards). Each process keeps its own copy in
+# memory unless REDIS_URL names a Redis database that every process shares. Keys change with
+# what a card shows, so either way a change shows at once.
+REDIS_URL = env_str("REDIS_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 5000)},
+    }
+}
+CARD_CACHE_SECONDS = env_int("CARD_CACHE_SECONDS", 24 * 3600)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

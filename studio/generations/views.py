@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseStopPolling, reswap, retarget, trigger_client_event
 
 from studio.generations.access import get_generation_for_user, get_project_for_user
+from studio.generations.cards import PROJECT_CARD, attach_cards
 from studio.generations.forms import GenerationForm, ProjectForm, new_submit_token
 from studio.generations.gallery import mark_starred
 from studio.generations.lifecycle import CALLBACK_SIGNER, cancel
@@ -72,7 +73,8 @@ def _project_context(
     form: GenerationForm,
 ) -> dict[str, Any]:
     """The project page's context; a remix form's parent (form.parent) fills the composer."""
-    generations = project.generations.live().unsuperseded().with_related()[:PAGE_SIZE]
+    generations = list(project.generations.live().unsuperseded().with_related()[:PAGE_SIZE])
+    attach_cards(request, PROJECT_CARD, generations, {"membership": membership})
     return {
         "project": project,
         "membership": membership,

@@ -23,6 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.generations.access import get_generation_for_user
+from studio.generations.cards import GALLERY_ITEM, attach_cards
 from studio.generations.gallery import GalleryFilters, filtered, mark_starred, page_of
 from studio.generations.models import Favorite, Generation, Project
 from studio.lib.http import AuthedRequest
@@ -101,6 +102,8 @@ def _gallery(
         # The next page's items come with an out-of-band pager; filtered results carry their own.
         "appending": bool(request.htmx) and request.htmx.target != "gallery-results",
     }
+    # The last tile carries the next page's address, so it is drawn live.
+    attach_cards(request, GALLERY_ITEM, page.items, context, skip=page.items[-1:] if page.next_cursor else ())
     if request.htmx and request.htmx.target == "gallery-results":
         return render(request, "generations/gallery.html#gallery-results", context)  # filters changed
     if request.htmx:
