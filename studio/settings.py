@@ -137,6 +137,8 @@ if SANDBOX_MODE:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "studio.lib.csp.ContentSecurityPolicyMiddleware",
+    # Outside everything that writes the body, so it compresses the finished page (HTML only).
+    "studio.lib.compress.HtmlGZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
