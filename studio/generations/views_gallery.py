@@ -27,8 +27,7 @@ from studio.generations.cards import GALLERY_ITEM, attach_cards
 from studio.generations.gallery import GalleryFilters, filtered, mark_starred, page_of
 from studio.generations.models import Favorite, Generation, Project
 from studio.lib.http import AuthedRequest
-from studio.workspaces.access import current_membership
-from studio.workspaces.models import Membership
+from studio.workspaces.access import current_membership, memberships_of
 
 if TYPE_CHECKING:
     from studio.generations.models import GenerationQuerySet
@@ -38,7 +37,7 @@ if TYPE_CHECKING:
 @require_GET
 def mine(request: AuthedRequest) -> HttpResponse:
     """My generations: what I made in every workspace I still belong to."""
-    memberships = list(Membership.objects.filter(user=request.user).select_related("workspace"))
+    memberships = memberships_of(request)
     workspaces = {m.workspace_id: m.workspace for m in memberships}
     projects = (
         Project.objects.live()
@@ -52,8 +51,7 @@ def mine(request: AuthedRequest) -> HttpResponse:
         projects=[(str(code), f"{name} · {workspaces[ws].name}") for code, name, ws in projects],
     )
     queryset = Generation.objects.live().filter(created_by=request.user, workspace__in=list(workspaces))
-    # The header's workspace switcher reuses this list instead of querying it again.
-    context = {"scope": "mine", "my_memberships": memberships, "nav": "mine"}
+    context = {"scope": "mine", "nav": "mine"}
     return _gallery(request, queryset, filters, context)
 
 
