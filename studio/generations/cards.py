@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -35,17 +36,53 @@ from django.template import Context
 from django.template.loader import get_template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
 from django.utils.translation import get_language
 
-from studio.generations.models import Generation
+from studio.generations.models import Generation, GenerationQuerySet
 from studio.generations.templatetags.studio_extras import _sprite_url
 from studio.lib.http import AuthedRequest
+
+# The columns a card reads (card_state() and the templates): lists load only these, which
+# halves the cost of building each row. A card that reads another field must add it here, or
+# each card costs one more query (tests/test_list_query_counts.py notices).
+CARD_FIELDS = (
+    "code",
+    "workspace_id",
+    "project_id",
+    "created_by_id",
+    "status",
+    "provider_status",
+    "prompt",
+    "aspect_ratio",
+    "clarity",
+    "duration",
+    "video_seconds",
+    "video",
+    "poster",
+    "start_frame",
+    "is_sandbox",
+    "take_group",
+    "take_index",
+    "created_at",
+    "submitted_at",
+    "finished_at",
+    "error_kind",
+    "error_code",
+    "error_message",
+    "error_raw",
+    "error_params",
+    "workspace__name",
+    "workspace__code",
+    "created_by__username",
+)
 
 CSRF_PLACEHOLDER = mark_safe("<!--csrf-->")
 NEXT_PLACEHOLDER = mark_safe("<!--next-->")
 
 GALLERY_ITEM = "generations/gallery_item.html"
 PROJECT_CARD = "generations/generation_card.html"
+TAKE_GROUP = "generations/take_group.html"
 
 
 def card_state(generation: Generation) -> tuple[object, ...]:
@@ -83,9 +120,14 @@ def _template_version(template_name: str) -> str:
 
 
 def card_key(template_name: str, generation: Generation, viewer: dict[str, Any]) -> str:
-    state = repr((card_state(generation), sorted(viewer.items()), get_language()))
+    state = "\x1f".join(map(str, (*card_state(generation), *viewer.values(), get_language())))
     digest = hashlib.blake2b(state.encode(), digest_size=16).hexdigest()
     return f"card:{_template_version(template_name)}:{generation.code}:{digest}"
+
+
+def for_cards(generations: GenerationQuerySet) -> GenerationQuerySet:
+    """Generations with what their cards show and nothing more (see CARD_FIELDS)."""
+    return generations.select_related("workspace", "created_by").only(*CARD_FIELDS)
 
 
 def cacheable(generation: Generation) -> bool:
@@ -135,8 +177,59 @@ def attach_cards(
             found[key] = drawn[key] = template.render(card_context)
     if drawn:
         cache.set_many(drawn, timeout=settings.CARD_CACHE_SECONDS)
+    fill = _filler(request)
+    for key, generation in wanted.items():
+        generation.card_key = key  # type: ignore[attr-defined]
+        generation.card_raw = found[key]  # type: ignore[attr-defined]
+        generation.card_html = fill(found[key])  # type: ignore[attr-defined]
+
+
+def _filler(request: AuthedRequest) -> Callable[[str], SafeString]:
     csrf = escape(get_token(request))
     back = escape(request.get_full_path())
-    for key, generation in wanted.items():
-        html = found[key].replace(CSRF_PLACEHOLDER, csrf).replace(NEXT_PLACEHOLDER, back)
-        generation.card_html = SafeString(html)  # type: ignore[attr-defined]
+
+    def fill(html: str) -> SafeString:
+        return SafeString(html.replace(CSRF_PLACEHOLDER, csrf).replace(NEXT_PLACEHOLDER, back))
+
+    return fill
+
+
+@dataclass
+class Shot:
+    """Takes made together, and their whole section when it came from the cache."""
+
+    takes: list[Generation]
+    html: SafeString | None = None
+
+
+def attach_shots(request: AuthedRequest, groups: list[list[Generation]]) -> list[Shot]:
+    """The project page's shots (a prompt header over its takes), kept like cards: a shot whose
+    takes all came as cached cards is kept under their keys plus its "3 hours ago"."""
+    shots = [Shot(takes) for takes in groups]
+    wanted: dict[str, Shot] = {}
+    for shot in shots:
+        keys = [getattr(take, "card_key", None) for take in shot.takes]
+        if all(keys):
+            first = shot.takes[0]
+            state = repr((keys, timesince(first.created_at), get_language()))
+            digest = hashlib.blake2b(state.encode(), digest_size=16).hexdigest()
+            wanted[f"shot:{_template_version(TAKE_GROUP)}:{first.code}:{digest}"] = shot
+    if not wanted:
+        return shots
+    found: dict[str, str] = cache.get_many(list(wanted))
+    template = get_template(TAKE_GROUP).template  # type: ignore[attr-defined]
+    drawn: dict[str, str] = {}
+    for key, shot in wanted.items():
+        if key not in found:
+            filled = [take.card_html for take in shot.takes]  # type: ignore[attr-defined]
+            for take in shot.takes:
+                take.card_html = SafeString(take.card_raw)  # type: ignore[attr-defined]
+            found[key] = drawn[key] = template.render(Context({"group": shot.takes}, autoescape=True))
+            for take, html in zip(shot.takes, filled, strict=True):
+                take.card_html = html  # type: ignore[attr-defined]
+    if drawn:
+        cache.set_many(drawn, timeout=settings.CARD_CACHE_SECONDS)
+    fill = _filler(request)
+    for key, shot in wanted.items():
+        shot.html = fill(found[key])
+    return shots

@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from studio.generations.cards import for_cards
 from studio.generations.models import AspectRatio, Favorite, Generation, Status
 
 if TYPE_CHECKING:
@@ -145,7 +146,7 @@ def filtered(queryset: GenerationQuerySet, values: dict[str, Any], user: User) -
         queryset = queryset.filter(created_at__lt=_local_midnight(values["date_to"] + timedelta(days=1)))
     if values.get("starred"):
         queryset = queryset.filter(Exists(starred))
-    return queryset.with_related()
+    return for_cards(queryset)
 
 
 @dataclass
