@@ -43,6 +43,7 @@ screenshots: setup
 bench: setup
 	$(PY) -m tests.bench.run
 	$(PY) -m tests.bench.gallery
+	$(PY) -m tests.bench.pages
 
 check-deploy: setup
 	STUDIO_ENV=production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \

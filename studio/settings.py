@@ -185,6 +185,12 @@ CACHES = {
     }
 }
 CARD_CACHE_SECONDS = env_int("CARD_CACHE_SECONDS", 24 * 3600)
+
+# A hand-written page doing the least a gallery page must do, for `make bench` to compare with.
+# Never mounted in production.
+BENCH_FLOOR_VIEW = env_bool("BENCH_FLOOR_VIEW", False)
+if PRODUCTION and BENCH_FLOOR_VIEW:
+    raise ImproperlyConfigured("BENCH_FLOOR_VIEW is for `make bench` only, never with STUDIO_ENV=production")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
