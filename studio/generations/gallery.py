@@ -11,6 +11,7 @@ server. Resolving it to its (created_at, id) position costs one more query on la
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from studio.generations.cards import for_cards
@@ -105,6 +107,17 @@ class GalleryFilters(forms.Form):
             del self.fields["creator"]
         else:
             cast(forms.ChoiceField, self.fields["creator"]).choices = [("", _("Anyone")), *creators]
+
+    def cache_key(self, path: str) -> str:
+        """What the drawn filter bar depends on: the page, the asked values, the choices, the language."""
+        choices = [
+            list(cast(forms.ChoiceField, self.fields[name]).choices)
+            for name in ("workspace", "project", "creator")
+            if name in self.fields
+        ]
+        asked = sorted((name, values) for name, values in self.data.lists() if name != "after")
+        state = repr((path, asked, choices, get_language()))
+        return hashlib.blake2b(state.encode(), digest_size=16).hexdigest()
 
     def values(self) -> dict[str, Any]:
         """The filters that validated; a bad date or an unknown project is simply not applied."""

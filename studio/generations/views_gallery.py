@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -91,6 +92,9 @@ def _gallery(
     )
     context |= {
         "filters": filters,
+        # The filter bar is drawn once per page, values, choices and language (gallery.html).
+        "filters_key": filters.cache_key(request.path),
+        "cache_seconds": settings.CARD_CACHE_SECONDS,
         "page": page,
         "values": values,
         "status": values.get("status", "succeeded"),

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from studio.generations.models import Generation, Status
 from studio.workspaces.models import Membership, Role
-from tests.factories import finished_generation
+from tests.factories import finished_generation, make_project
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +173,14 @@ def test_a_card_in_progress_is_drawn_live_every_time(sign_in_as, team):
     assert cards_drawn(client.get(url)) == 1
     assert cards_drawn(client.get(url)) == 1
     assert f'data-poll="{pending.code}"' in client.get(url).content.decode()
+
+
+def test_the_filter_bar_is_kept_but_follows_new_projects_values_and_language(sign_in_as, team, videos):
+    client = sign_in_as("editor")
+    assert "Night shoot" not in client.get("/gallery/team/").content.decode()
+    make_project(team["workspace"], name="Night shoot")
+    page = client.get("/gallery/team/").content.decode()
+    assert ">Night shoot</option>" in page
+    assert 'value="lantern"' in client.get("/gallery/team/?q=lantern").content.decode()
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/gallery/team/"})
+    assert "只看已收藏" in client.get("/gallery/team/").content.decode()
