@@ -2,9 +2,9 @@
 
 Not a test: numbers depend on the machine. One workspace with 10,000 finished generations
 (BENCH_DATABASE_URL, PostgreSQL in the published numbers), served by gunicorn with 2 workers on
-127.0.0.1, loaded by wrk with 16 connections for BENCH_SECONDS (default 10) per page after a
-2 s warm-up, all in the same run: the hand-written floor view (views_floor, mounted only with
-BENCH_FLOOR_VIEW), then each page. Everything stops by itself; gunicorn is stopped by its pid.
+127.0.0.1, loaded by wrk with 16 connections, BENCH_ROUNDS (default 3) rounds of BENCH_SECONDS
+(default 5) per page in turn, all in the same run: the hand-written floor view (views_floor,
+mounted only with BENCH_FLOOR_VIEW) and each page. Everything stops by itself; gunicorn is stopped by its pid.
 
 It also counts each page's SQL queries (Django's test client, in-process), the bytes a first
 visit transfers (the page over HTTP with gzip, plus its CSS and scripts gzip-compressed as
@@ -25,6 +25,7 @@ import platform
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,7 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 WORK = Path(tempfile.mkdtemp(prefix="studio-bench-pages-"))
 ROWS = int(os.environ.get("BENCH_PAGES_ROWS", "10000"))
-SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 POLL_SECONDS = int(os.environ.get("BENCH_POLL_SECONDS", "30"))
 SECTION = "## Pages against the floor"
 
@@ -190,19 +192,34 @@ Row = tuple[str, float, float, float, int]
 
 
 def load_run(pages: list[tuple[str, str]], cookie: str, extra_env: dict[str, str]) -> list[Row]:
+    """ROUNDS rounds of every page in turn, so a busy moment of the machine falls on all pages
+    alike; each page's figures are the medians over the rounds."""
     script = WORK / "p95.lua"
     script.write_text(WRK_SCRIPT)
     server = start_gunicorn(extra_env)
-    rows = []
+    runs: dict[str, list[tuple[float, float, float, int]]] = {name: [] for name, _ in pages}
     try:
-        for name, url in pages:
+        for _name, url in pages:
             wrk(url, cookie, 2, script)  # warm-up: both workers compile templates and fill their caches
-            rate, p50, p95, errors = wrk(url, cookie, SECONDS, script)
-            rows.append((name, rate, p50, p95, errors))
-            print(f"  {name}: {rate:.0f} req/s, p50 {p50:.1f} ms, p95 {p95:.1f} ms, {errors} errors")
+        for round_number in range(ROUNDS):
+            for name, url in pages:
+                rate, p50, p95, errors = wrk(url, cookie, SECONDS, script)
+                runs[name].append((rate, p50, p95, errors))
+                print(
+                    f"  round {round_number + 1} {name}: {rate:.0f} req/s, p50 {p50:.1f} ms, p95 {p95:.1f} ms"
+                )
     finally:
         stop(server)
-    return rows
+    return [
+        (
+            name,
+            statistics.median(r[0] for r in results),
+            statistics.median(r[1] for r in results),
+            statistics.median(r[2] for r in results),
+            sum(r[3] for r in results),
+        )
+        for name, results in runs.items()
+    ]
 
 
 def queries(client: Client, url: str) -> tuple[int, int]:
@@ -307,8 +324,9 @@ def write_section(load: dict[str, list[Row]], counts, first, polls) -> Path:
         f"{platform.node()}, {os.cpu_count()} cores shared with other work, "
         f"Python {platform.python_version()}, "
         f"{connection.vendor}: one workspace with {ROWS:,} finished generations (one in ten starred), "
-        f"gunicorn with 2 sync workers on 127.0.0.1, wrk with 2 threads and 16 connections for {SECONDS} s a "
-        "page after a 2 s warm-up, every page in the same run. "
+        f"gunicorn with 2 sync workers on 127.0.0.1, wrk with 2 threads and 16 connections, {ROUNDS} rounds "
+        f"of {SECONDS} s a page (every page in turn, after a 2 s warm-up each), all in the same run; "
+        "each figure is the median over the rounds. "
         "The floor is `studio/generations/views_floor.py`: "
         "the same middleware and sign-in, 2 SQL queries, 24 cards as plain HTML (mounted only with "
         "BENCH_FLOOR_VIEW).",
@@ -317,7 +335,7 @@ def write_section(load: dict[str, list[Row]], counts, first, polls) -> Path:
     for backend, rows in load.items():
         floor = rows[0]
         lines += [
-            f"### Cards cached in {backend}",
+            f"### {backend}",
             "",
             "| page | requests/s | p50 | p95 | p95 ÷ floor's | errors |",
             "|---|---:|---:|---:|---:|---:|",
@@ -383,10 +401,14 @@ def main() -> None:
         ("My generations", "/gallery/"),
         ("project page", project_url),
     ]
-    load = {"local memory (the default)": load_run(pages, cookie, {})}
+    load = {"Cards cached in local memory (the default)": load_run(pages, cookie, {})}
     if os.environ.get("BENCH_REDIS_URL"):
         print("with Redis:")
-        load["Redis"] = load_run(pages, cookie, {"REDIS_URL": os.environ["BENCH_REDIS_URL"]})
+        load["Cards cached in Redis"] = load_run(pages, cookie, {"REDIS_URL": os.environ["BENCH_REDIS_URL"]})
+    print("without the card cache:")
+    load["No card cache (CARD_CACHE_SECONDS=0), for comparison"] = load_run(
+        pages, cookie, {"CARD_CACHE_SECONDS": "0"}
+    )
     counts = [(name, *queries(client, url)) for name, url in pages]
     server = start_gunicorn({})
     try:
