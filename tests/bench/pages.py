@@ -369,7 +369,7 @@ def write_section(load: dict[str, list[Row]], counts, first, polls) -> Path:
         f"The team gallery's HTML is {html_raw:,} bytes, {html_gz:,} bytes as sent (gzip, "
         f"studio.lib.compress); its stylesheet and scripts are {assets:,} bytes gzip-compressed as "
         f"whitenoise serves them in production: **{(html_gz + assets) / 1024:.1f} KiB** in all, before "
-        "posters (which load lazily, each only as it scrolls into view) and videos (preload=none).",
+        "the icon sprite, the tiles' poster images and videos (preload=none).",
         "",
         "### Live cards: requests a minute from a page with cards in progress",
         "",
