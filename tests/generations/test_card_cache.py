@@ -23,16 +23,24 @@ CARD_TEMPLATES = {"generations/gallery_item.html", "generations/generation_card.
 
 @pytest.fixture(autouse=True, params=["default", "redis"])
 def card_cache(request, settings):
-    if request.param == "redis":
+    if request.param == "default":
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        cache.clear()
+    else:
         url = os.environ.get("REDIS_URL")
         if not url:
             pytest.skip("set REDIS_URL to run the cache tests on Redis too")
+        # Never FLUSHDB: other test processes share the database. Each test's cards have fresh
+        # codes, so their keys are new anyway; the prefix keeps test keys apart from a running studio.
         settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": f"studio-tests-{os.getpid()}",
+                "TIMEOUT": 600,
+            }
         }
-    cache.clear()
-    yield request.param
-    cache.clear()
+    return request.param
 
 
 def cards_drawn(response) -> int:
