@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -111,11 +112,12 @@ class GalleryFilters(forms.Form):
     def cache_key(self, path: str) -> str:
         """What the drawn filter bar depends on: the page, the asked values, the choices, the language."""
         choices = [
-            list(cast(forms.ChoiceField, self.fields[name]).choices)
+            cast(forms.ChoiceField, self.fields[name]).choices
             for name in ("workspace", "project", "creator")
             if name in self.fields
         ]
-        asked = sorted((name, values) for name, values in self.data.lists() if name != "after")
+        data = cast(QueryDict, self.data)
+        asked = sorted((name, values) for name, values in data.lists() if name != "after")
         state = repr((path, asked, choices, get_language()))
         return hashlib.blake2b(state.encode(), digest_size=16).hexdigest()
 
