@@ -56,6 +56,7 @@ bench: setup
 	$(PY) -m tests.bench.busy_team
 	$(PY) -m tests.bench.gallery
 	$(PY) -m tests.bench.downloads
+	$(PY) -m tests.bench.pages
 
 lock:
 	$(PY) -m pip install --quiet pip-tools

@@ -156,6 +156,8 @@ MIDDLEWARE = [
     "studio.lib.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "studio.lib.csp.ContentSecurityPolicyMiddleware",
+    # Outside everything that writes the body, so it compresses the finished page (HTML only).
+    "studio.lib.compress.HtmlGZipMiddleware",
     # Before CommonMiddleware's host check: probes come by IP over plain HTTP (issue 12).
     "studio.lib.middleware.HealthProbeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -194,6 +196,26 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_from_url(env_str("DATABASE_URL"), BASE_DIR)}
+
+# Finished cards are kept as HTML (studio.generations.cards). Each process keeps its own copy in
+# memory unless REDIS_URL names a Redis database that every process shares. Keys change with
+# what a card shows, so either way a change shows at once.
+REDIS_URL = env_str("REDIS_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 5000)},
+    }
+}
+CARD_CACHE_SECONDS = env_int("CARD_CACHE_SECONDS", 24 * 3600)
+
+# A hand-written page doing the least a gallery page must do, for `make bench` to compare with.
+# Never mounted in production.
+BENCH_FLOOR_VIEW = env_bool("BENCH_FLOOR_VIEW", False)
+if PRODUCTION and BENCH_FLOOR_VIEW:
+    raise ImproperlyConfigured("BENCH_FLOOR_VIEW is for `make bench` only, never with STUDIO_ENV=production")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -28,3 +29,8 @@ urlpatterns = [
 
 if apps.is_installed("studio.sandbox"):
     urlpatterns.append(path("sandbox/", include("studio.sandbox.urls")))
+
+if settings.BENCH_FLOOR_VIEW:
+    from studio.generations.views_floor import floor
+
+    urlpatterns.append(path("bench/floor/", floor, name="bench_floor"))

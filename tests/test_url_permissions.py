@@ -182,6 +182,8 @@ TABLE: dict[str, dict[str, Any]] = {
         "GET": (286, 286, 286, 286, 404, 302),
         "POST": NOT_ALLOWED,
     },
+    # Live cards: codes come in the query; foreign ones are answered as if they did not exist.
+    "generations:live_cards": {"args": lambda w: [], "GET": SIGNED_IN, "POST": NOT_ALLOWED},
     "generations:retry": {"args": lambda w: [w.generation.code], "GET": NOT_ALLOWED, "POST": WRITERS},
     "generations:cancel": {"args": lambda w: [w.generation.code], "GET": NOT_ALLOWED, "POST": WRITERS},
     # Chanjing's webhook: no session, the signature in the URL is the credential.

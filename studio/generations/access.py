@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
 from django.http import Http404, HttpRequest
 
 from studio.generations.models import Generation, Project, SavedPrompt
-from studio.workspaces.access import public_code, require_role
+from studio.lib.http import AuthedRequest
+from studio.workspaces.access import memberships_of, public_code, require_role
 from studio.workspaces.models import Membership
 
 
@@ -16,7 +18,8 @@ def _scoped(request: HttpRequest, workspace_id: int, *, write: bool) -> Membersh
     write. Both cases look the same to an outsider as a missing object."""
     if not request.user.is_authenticated:
         raise Http404
-    membership = Membership.objects.filter(workspace_id=workspace_id, user_id=request.user.pk).first()
+    mine = memberships_of(cast(AuthedRequest, request))
+    membership = next((m for m in mine if m.workspace_id == workspace_id), None)
     return require_role(membership, write=write)
 
 

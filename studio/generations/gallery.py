@@ -11,6 +11,7 @@ server. Resolving it to its (created_at, id) position costs one more query on la
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,9 +20,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from studio.generations.cards import for_cards
 from studio.generations.models import AspectRatio, Favorite, Generation, Status
 from studio.lib.forms import BoundedDateField
 
@@ -106,6 +110,18 @@ class GalleryFilters(forms.Form):
         else:
             cast(forms.ChoiceField, self.fields["creator"]).choices = [("", _("Anyone")), *creators]
 
+    def cache_key(self, path: str) -> str:
+        """What the drawn filter bar depends on: the page, the asked values, the choices, the language."""
+        choices = [
+            cast(forms.ChoiceField, self.fields[name]).choices
+            for name in ("workspace", "project", "creator")
+            if name in self.fields
+        ]
+        data = cast(QueryDict, self.data)
+        asked = sorted((name, values) for name, values in data.lists() if name != "after")
+        state = repr((path, asked, choices, get_language()))
+        return hashlib.blake2b(state.encode(), digest_size=16).hexdigest()
+
     def values(self) -> dict[str, Any]:
         """The filters that validated; a bad date or an unknown project is simply not applied."""
         self.is_valid()
@@ -146,7 +162,7 @@ def filtered(queryset: GenerationQuerySet, values: dict[str, Any], user: User) -
         queryset = queryset.filter(created_at__lt=_local_midnight(values["date_to"] + timedelta(days=1)))
     if values.get("starred"):
         queryset = queryset.filter(Exists(starred))
-    return queryset.with_related()
+    return for_cards(queryset)
 
 
 @dataclass

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from studio.generations import views, views_gallery, views_media, views_prompts, views_remix, views_trash
+from studio.generations import (
+    views,
+    views_gallery,
+    views_live,
+    views_media,
+    views_prompts,
+    views_remix,
+    views_trash,
+)
 
 app_name = "generations"
 
@@ -15,6 +23,7 @@ urlpatterns = [
     path("gallery/team/", views_gallery.team, name="team_gallery"),
     path("g/<uuid:code>/", views.generation_detail, name="detail"),
     path("g/<uuid:code>/card", views.generation_card, name="card"),
+    path("g/live", views_live.live_cards, name="live_cards"),
     path("g/<uuid:code>/retry", views.generation_retry, name="retry"),
     path("g/<uuid:code>/cancel", views.generation_cancel, name="cancel"),
     path("g/<uuid:code>/star", views_gallery.star, name="star"),

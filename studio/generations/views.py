@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseStopPolling, reswap, retarget, trigger_client_event
 
 from studio.generations.access import get_generation_for_user, get_project_for_user
+from studio.generations.cards import PROJECT_CARD, attach_cards, attach_shots, for_cards
 from studio.generations.forms import GenerationForm, ProjectForm, new_submit_token
 from studio.generations.gallery import mark_starred
 from studio.generations.lifecycle import CALLBACK_SIGNER, cancel
@@ -25,6 +27,7 @@ from studio.generations.progress import stage_estimates
 from studio.generations.quota import QuotaExceeded, remaining
 from studio.generations.remix import lineage, remix_parent, takes_refusal
 from studio.generations.services import create_takes, retry_generation, try_submit_now
+from studio.generations.templatetags.takes import take_groups
 from studio.lib.http import AuthedRequest
 from studio.workspaces.access import current_membership, require_role, whom_to_ask
 from studio.workspaces.models import Membership
@@ -72,8 +75,10 @@ def _project_context(
     form: GenerationForm,
 ) -> dict[str, Any]:
     """The project page's context; a remix form's parent (form.parent) fills the composer."""
-    generations = project.generations.live().unsuperseded().with_related()[:PAGE_SIZE]
+    generations = list(for_cards(project.generations.live().unsuperseded())[:PAGE_SIZE])
+    attach_cards(request, PROJECT_CARD, generations, {"membership": membership})
     return {
+        "shots": attach_shots(request, take_groups(generations)),
         "project": project,
         "membership": membership,
         "form": form,
@@ -81,7 +86,8 @@ def _project_context(
         "quota": remaining(project.workspace, request.user),
         "saved_prompts": project.saved_prompts.all(),
         "remix": form.parent,
-        "estimates": stage_estimates(project.workspace),
+        # Only cards in progress read it: a page of finished ones spares the query.
+        "estimates": SimpleLazyObject(lambda: stage_estimates(project.workspace)),
         "ask_whom": whom_to_ask(membership),
     }
 

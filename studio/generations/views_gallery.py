@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -23,11 +24,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.generations.access import get_generation_for_user
+from studio.generations.cards import GALLERY_ITEM, attach_cards
 from studio.generations.gallery import GalleryFilters, filtered, mark_starred, page_of
 from studio.generations.models import Favorite, Generation, Project
 from studio.lib.http import AuthedRequest
-from studio.workspaces.access import current_membership
-from studio.workspaces.models import Membership
+from studio.workspaces.access import current_membership, memberships_of
 
 if TYPE_CHECKING:
     from studio.generations.models import GenerationQuerySet
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 @require_GET
 def mine(request: AuthedRequest) -> HttpResponse:
     """My generations: what I made in every workspace I still belong to."""
-    memberships = list(Membership.objects.filter(user=request.user).select_related("workspace"))
+    memberships = memberships_of(request)
     workspaces = {m.workspace_id: m.workspace for m in memberships}
     projects = (
         Project.objects.live()
@@ -51,8 +52,7 @@ def mine(request: AuthedRequest) -> HttpResponse:
         projects=[(str(code), f"{name} · {workspaces[ws].name}") for code, name, ws in projects],
     )
     queryset = Generation.objects.live().filter(created_by=request.user, workspace__in=list(workspaces))
-    # The header's workspace switcher reuses this list instead of querying it again.
-    context = {"scope": "mine", "my_memberships": memberships, "nav": "mine"}
+    context = {"scope": "mine", "nav": "mine"}
     return _gallery(request, queryset, filters, context)
 
 
@@ -92,6 +92,9 @@ def _gallery(
     )
     context |= {
         "filters": filters,
+        # The filter bar is drawn once per page, values, choices and language (gallery.html).
+        "filters_key": filters.cache_key(request.path),
+        "cache_seconds": settings.CARD_CACHE_SECONDS,
         "page": page,
         "values": values,
         "status": values.get("status", "succeeded"),
@@ -101,6 +104,8 @@ def _gallery(
         # The next page's items come with an out-of-band pager; filtered results carry their own.
         "appending": bool(request.htmx) and request.htmx.target != "gallery-results",
     }
+    # The last tile carries the next page's address, so it is drawn live.
+    attach_cards(request, GALLERY_ITEM, page.items, context, skip=page.items[-1:] if page.next_cursor else ())
     if request.htmx and request.htmx.target == "gallery-results":
         return render(request, "generations/gallery.html#gallery-results", context)  # filters changed
     if request.htmx:

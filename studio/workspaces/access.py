@@ -63,6 +63,16 @@ def get_membership_for_user(
     return require_role(membership, write=write, manage=manage)
 
 
+def memberships_of(request: AuthedRequest) -> list[Membership]:
+    """All the person's memberships with their workspaces, read once a request: the header's
+    switcher, the current workspace and the scoped lookups share this one query."""
+    cached: list[Membership] | None = request.__dict__.get("_memberships")
+    if cached is None:
+        cached = list(Membership.objects.filter(user_id=request.user.pk).select_related("workspace"))
+        request.__dict__["_memberships"] = cached
+    return cached
+
+
 def current_membership(request: AuthedRequest) -> Membership:
     """The workspace the person is working in now: the one they switched to in this session, else
     the one they used last (remembered across sign-ins), else their personal one."""
@@ -70,25 +80,19 @@ def current_membership(request: AuthedRequest) -> Membership:
     if cached is not None:
         return cached
     code = request.session.get(SESSION_KEY)
+    memberships = memberships_of(request)
     membership = None
     if code:
-        membership = (
-            Membership.objects.select_related("workspace")
-            .filter(workspace__code=code, user_id=request.user.pk)
-            .first()
-        )
+        membership = next((m for m in memberships if str(m.workspace.code) == str(code)), None)
     if membership is None and not code:
-        membership = (
-            Membership.objects.select_related("workspace")
-            .filter(user_id=request.user.pk, last_used_at__isnull=False)
-            .order_by("-last_used_at")
-            .first()
-        )
+        used = [m for m in memberships if m.last_used_at is not None]
+        membership = max(used, key=lambda m: m.last_used_at or m.created_at) if used else None
     if membership is None:
         workspace = personal_workspace_for(request.user)
         membership = Membership.objects.select_related("workspace").get(
             workspace=workspace, user_id=request.user.pk
         )
+        request.__dict__.pop("_memberships", None)  # the personal workspace may be new
     request.__dict__["_current_membership"] = membership
     return membership
 
@@ -96,6 +100,7 @@ def current_membership(request: AuthedRequest) -> Membership:
 def set_current_workspace(request: AuthedRequest, workspace: Workspace) -> None:
     request.session[SESSION_KEY] = str(workspace.code)
     request.__dict__.pop("_current_membership", None)
+    request.__dict__.pop("_memberships", None)
     Membership.objects.filter(workspace=workspace, user_id=request.user.pk).update(
         last_used_at=timezone.now()
     )

@@ -6,8 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from studio.lib.http import AuthedRequest
-from studio.workspaces.access import current_membership
-from studio.workspaces.models import Membership
+from studio.workspaces.access import current_membership, memberships_of
 
 THEMES = ("dark", "light", "system")
 
@@ -23,7 +22,5 @@ def workspace(request: HttpRequest) -> dict[str, object]:
     }
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
         context["current_membership"] = current_membership(cast(AuthedRequest, request))
-        context["my_memberships"] = Membership.objects.filter(user_id=request.user.pk).select_related(
-            "workspace"
-        )
+        context["my_memberships"] = memberships_of(cast(AuthedRequest, request))
     return context
