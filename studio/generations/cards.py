@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -113,10 +114,24 @@ def card_state(generation: Generation) -> tuple[object, ...]:
     )
 
 
+_INCLUDE = re.compile(r"""{%\s*include\s+["']([^"']+)["']""")
+
+
+def _template_sources(template_name: str, seen: set[str]) -> list[str]:
+    """The template's source and those of the templates it includes by name, depth first."""
+    if template_name in seen:
+        return []
+    seen.add(template_name)
+    source: str = get_template(template_name).template.source  # type: ignore[attr-defined]
+    included = [_template_sources(name, seen) for name in _INCLUDE.findall(source)]
+    return [source, *(text for sources in included for text in sources)]
+
+
 @functools.cache
 def _template_version(template_name: str) -> str:
-    source = get_template(template_name).template.source  # type: ignore[attr-defined]
-    return hashlib.blake2b(f"{source}|{_sprite_url()}".encode(), digest_size=6).hexdigest()
+    """Changes with the card template, any template it includes (new card actions), and the icons."""
+    sources = "\x1e".join(_template_sources(template_name, set()))
+    return hashlib.blake2b(f"{sources}|{_sprite_url()}".encode(), digest_size=6).hexdigest()
 
 
 def card_key(template_name: str, generation: Generation, viewer: dict[str, Any]) -> str:

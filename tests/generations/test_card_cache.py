@@ -192,3 +192,26 @@ def test_the_filter_bar_is_kept_but_follows_new_projects_values_and_language(sig
     assert 'value="lantern"' in client.get("/gallery/team/?q=lantern").content.decode()
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/gallery/team/"})
     assert "只看已收藏" in client.get("/gallery/team/").content.decode()
+
+
+def test_a_change_to_a_template_the_card_includes_is_a_new_card(monkeypatch):
+    """New card actions live in included templates (e.g. sequences/shot_actions.html): changing
+    one must not leave the old card in a shared cache after a deploy."""
+    from studio.generations import cards
+
+    cards._template_version.cache_clear()
+    before = cards._template_version("generations/generation_card.html")
+    real = cards._template_sources
+
+    def edited(template_name, seen):
+        sources = real(template_name, seen)
+        if template_name == "sequences/shot_actions.html":
+            return [sources[0] + "<!-- a new action -->", *sources[1:]]
+        return sources
+
+    monkeypatch.setattr(cards, "_template_sources", edited)
+    cards._template_version.cache_clear()
+    try:
+        assert cards._template_version("generations/generation_card.html") != before
+    finally:
+        cards._template_version.cache_clear()
