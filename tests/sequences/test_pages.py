@@ -50,6 +50,19 @@ def test_an_editor_adds_a_shot_from_a_card_to_a_new_sequence(client, sign_in_as,
     assert shot_prompts(sequence) == [team_generation.prompt]
 
 
+def test_the_team_gallery_offers_continue_and_add_to_a_sequence_to_editors_only(
+    client, sign_in_as, team, team_generation
+):
+    add = f"/g/{team_generation.code}/add-to-sequence"
+    sign_in_as("editor")
+    gallery = client.get("/gallery/team/").content.decode()
+    assert add in gallery and f"/g/{team_generation.code}/continue" in gallery
+    assert client.get(add).status_code == 200
+    client.logout()
+    sign_in_as("viewer")
+    assert add not in client.get("/gallery/team/").content.decode()
+
+
 def test_arrow_buttons_move_a_shot_and_answer_with_the_new_list(client, sign_in_as, built):
     sign_in_as("editor")
     first = built.shots.first()
