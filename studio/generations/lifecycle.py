@@ -196,20 +196,32 @@ def submit_request(generation: Generation) -> SubmitRequest:
     )
 
 
+def _look_for_lost_submit(
+    generation: Generation, client: ChanjingClient, now: datetime
+) -> tuple[Outcome | None, reconcile.Look | None]:
+    """Look for the task of a submit whose answer was lost: adopt it when found, look again later
+    when the look could not decide (the outcome), or (None, the look) when it proved no task."""
+    try:
+        found = reconcile.look(generation, client, now)
+    except ChanjingError as error:
+        return look_again(generation, now, reason=str(error)), None
+    if found.verdict == reconcile.Verdict.FOUND:
+        assert found.task is not None
+        return mark_submitted(generation, found.task.unique_id, now, adopted=True), found
+    if found.verdict == reconcile.Verdict.UNDECIDED:
+        return look_again(generation, now, reason=found.reason, at=found.retry_at), found
+    return None, found
+
+
 def submit(generation: Generation, client: ChanjingClient, *, frame_wait_seconds: float = 60) -> Outcome:
     """Take a claimed PENDING generation one step on: resolve a lost submit, or send it."""
     now = timezone.now()
     with call_context(generation_code=generation.code):
         if generation.submit_uncertain_since:
-            try:
-                found = reconcile.look(generation, client, now)
-            except ChanjingError as error:
-                return look_again(generation, now, reason=str(error))
-            if found.verdict == reconcile.Verdict.FOUND:
-                assert found.task is not None
-                return mark_submitted(generation, found.task.unique_id, now, adopted=True)
-            if found.verdict == reconcile.Verdict.UNDECIDED:
-                return look_again(generation, now, reason=found.reason, at=found.retry_at)
+            settled, found = _look_for_lost_submit(generation, client, now)
+            if settled is not None:
+                return settled
+            assert found is not None
             log.info(
                 "generation %s: no task in %d pages back to the lost submit; sending again",
                 generation.code,
@@ -594,14 +606,8 @@ def settle_stuck(generation: Generation, client: ChanjingClient) -> Outcome:
             )
         else:
             if generation.submit_uncertain_since:
-                try:
-                    found = reconcile.look(generation, client, now)
-                except ChanjingError as error:
-                    return look_again(generation, now, reason=str(error))
-                if found.verdict == reconcile.Verdict.FOUND:
-                    assert found.task is not None
-                    return mark_submitted(generation, found.task.unique_id, now, adopted=True)
-                if found.verdict == reconcile.Verdict.UNDECIDED:
-                    return look_again(generation, now, reason=found.reason, at=found.retry_at)
+                settled, _found = _look_for_lost_submit(generation, client, now)
+                if settled is not None:
+                    return settled
             kind, params = problems.STUCK_UNSENT, {"minutes": minutes}
     return fail(generation, kind, params=params, raw=generation.error_raw, code=generation.error_code)
