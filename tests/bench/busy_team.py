@@ -28,15 +28,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.bench import common
+from tests.bench.common import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 WORK = Path(tempfile.mkdtemp(prefix="studio-bench-busy-"))
 SECTION = "## A busy team"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 PORT = free_port()
@@ -238,14 +235,7 @@ def write_section(result: dict[str, Any]) -> Path:
         "records them.",
         "",
     ]
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    before, found, after = text.partition(SECTION)
-    if found:
-        rest = after.split("\n## ", 1)
-        after = "## " + rest[1] if len(rest) == 2 else ""
-    path.write_text(before.rstrip("\n") + "\n\n" + "\n".join(lines) + ("\n" + after if after else ""))
-    return path
+    return common.write_section(SECTION, lines)
 
 
 def main() -> None:

@@ -36,6 +36,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.bench import common
+from tests.bench.common import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 WORK = Path(tempfile.mkdtemp(prefix="studio-bench-downloads-"))
 SECTION = "## Slow downloads"
@@ -46,12 +49,6 @@ SLOW_SECONDS = float(os.environ.get("BENCH_SLOW_SECONDS", "128"))
 SLOW_RATE = VIDEO_BYTES / SLOW_SECONDS
 HEALTH_P95_LIMIT = 0.250
 GALLERY_LIMIT = 1.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 PORT = int(os.environ.get("BENCH_PORT") or free_port())
@@ -229,15 +226,7 @@ def measure(cookie: str, code: str) -> tuple[list[Any], list[float], list[float]
 
 
 def write_section(lines: list[str]) -> Path:
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    before, found, after = text.partition(SECTION)
-    if found:
-        rest = after.split("\n## ", 1)
-        after = "## " + rest[1] if len(rest) == 2 else ""
-    section = "\n".join(lines)
-    path.write_text(before.rstrip("\n") + "\n\n" + section + ("\n" + after if after else ""))
-    return path
+    return common.write_section(SECTION, lines)
 
 
 def main() -> None:

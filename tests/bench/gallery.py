@@ -23,6 +23,8 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from tests.bench import common
+
 ROOT = Path(__file__).resolve().parents[2]
 WORK = Path(tempfile.mkdtemp(prefix="studio-bench-gallery-"))
 ROWS = int(os.environ.get("BENCH_GALLERY_ROWS", "10000"))
@@ -134,16 +136,7 @@ def write_section(rows: list[tuple[str, float, int, int]]) -> Path:
         "A prompt search reads every row of the workspace (icontains; no index helps a substring).",
         "",
     ]
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    before, found, after = text.partition(SECTION)
-    if found:
-        # Keep whatever follows our section: the next "## " heading onward.
-        rest = after.split("\n## ", 1)
-        after = "## " + rest[1] if len(rest) == 2 else ""
-    section = "\n".join(lines)
-    path.write_text(before.rstrip("\n") + "\n\n" + section + ("\n" + after if after else ""))
-    return path
+    return common.write_section(SECTION, lines)
 
 
 def main() -> None:

@@ -24,7 +24,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,9 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from tests.bench import common
+from tests.bench.common import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 WORK = Path(tempfile.mkdtemp(prefix="studio-bench-pages-"))
 ROWS = int(os.environ.get("BENCH_PAGES_ROWS", "10000"))
@@ -43,12 +45,6 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 POLL_SECONDS = int(os.environ.get("BENCH_POLL_SECONDS", "30"))
 SECTION = "## Pages against the floor"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 PORT = int(os.environ.get("BENCH_PORT") or free_port())
@@ -389,15 +385,7 @@ def write_section(load: dict[str, list[Row]], counts, first, polls) -> Path:
         "when no card is left in progress.",
         "",
     ]
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    before, found, after = text.partition(SECTION)
-    if found:
-        rest = after.split("\n## ", 1)
-        after = "## " + rest[1] if len(rest) == 2 else ""
-    section = "\n".join(lines)
-    path.write_text(before.rstrip("\n") + "\n\n" + section + ("\n" + after if after else ""))
-    return path
+    return common.write_section(SECTION, lines)
 
 
 def main() -> None:

@@ -25,14 +25,10 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from tests.bench.common import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 WORK = Path(tempfile.mkdtemp(prefix="studio-bench-"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 PORT = free_port()

@@ -1,0 +1,28 @@
+"""What the benchmark scripts share: a free port on 127.0.0.1, and their sections of
+docs/benchmarks.md (each script rewrites only its own, keeping the others)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_section(heading: str, lines: list[str]) -> Path:
+    """Put `lines` (starting with `heading`) in place of that section, or at the end."""
+    text = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n"
+    before, found, after = text.partition(heading)
+    if found:
+        # Keep whatever follows our section: the next "## " heading onward.
+        rest = after.split("\n## ", 1)
+        after = "## " + rest[1] if len(rest) == 2 else ""
+    section = "\n".join(lines)
+    BENCHMARKS.write_text(before.rstrip("\n") + "\n\n" + section + ("\n" + after if after else ""))
+    return BENCHMARKS
