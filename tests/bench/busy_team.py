@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.bench import common
-from tests.bench.common import free_port
+from tests.bench.common import free_port, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 WORK = Path(tempfile.mkdtemp(prefix="studio-bench-busy-"))
@@ -85,21 +84,9 @@ TERMINAL = [Status.SUCCEEDED, Status.FAILED, Status.CANCELLED]
 
 
 def start_sandbox() -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [*MANAGE, "devserver", f"127.0.0.1:{PORT}", "--noreload"],
-        env=ENV,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return start_server(
+        [*MANAGE, "devserver", f"127.0.0.1:{PORT}", "--noreload"], port=PORT, env=ENV, cwd=ROOT
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", PORT)) == 0:
-                return server
-        time.sleep(0.2)
-    server.kill()
-    raise SystemExit("the sandbox server did not start")
 
 
 def queue(count: int) -> None:

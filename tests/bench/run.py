@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,7 +24,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from tests.bench.common import free_port
+from tests.bench.common import free_port, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 WORK = Path(tempfile.mkdtemp(prefix="studio-bench-"))
@@ -73,21 +72,12 @@ def manage(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
 
 
 def start_sandbox() -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
+    return start_server(
         [*MANAGE, "devserver", f"127.0.0.1:{PORT}", "--noreload", "--nothreading"],
+        port=PORT,
         env=ENV,
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", PORT)) == 0:
-                return server
-        time.sleep(0.2)
-    server.kill()
-    raise SystemExit("the sandbox server did not start")
 
 
 def reset() -> None:
