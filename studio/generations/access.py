@@ -28,7 +28,8 @@ def get_project_for_user(
 ) -> tuple[Project, Membership]:
     """A live project, or (trashed=True) one waiting in the Trash; anything else is 404."""
     projects = Project.objects.in_trash() if trashed else Project.objects.live()
-    project = projects.select_related("workspace").filter(code=public_code(code)).first()
+    # The quota comes along: the project page shows what is left (quota.remaining()).
+    project = projects.select_related("workspace__quota").filter(code=public_code(code)).first()
     if project is None:
         raise Http404
     return project, _scoped(request, project.workspace_id, write=write)

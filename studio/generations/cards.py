@@ -25,23 +25,22 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
-from collections.abc import Callable, Iterable, Sequence
+import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.middleware.csrf import get_token
 from django.template import Context
 from django.template.loader import get_template
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.utils.translation import get_language
 
-from studio.generations.models import Generation, GenerationQuerySet
-from studio.generations.templatetags.studio_extras import _sprite_url
+from studio.generations.models import TERMINAL_STATUSES, Generation, GenerationQuerySet
+from studio.lib import fragments
 from studio.lib.http import AuthedRequest
 
 # The columns a card reads (card_state() and the templates): lists load only these, which
@@ -78,16 +77,66 @@ CARD_FIELDS = (
     "created_by__username",
 )
 
-CSRF_PLACEHOLDER = mark_safe("<!--csrf-->")
-NEXT_PLACEHOLDER = mark_safe("<!--next-->")
-
 GALLERY_ITEM = "generations/gallery_item.html"
 PROJECT_CARD = "generations/generation_card.html"
 TAKE_GROUP = "generations/take_group.html"
 
 
-def card_state(generation: Generation) -> tuple[object, ...]:
-    """Every field of a generation that a card shows; a change to any of them is a new card."""
+# What a card shows, in the names of a values() row: a change to any of them is a new card.
+STATE_FIELDS = (
+    "status",
+    "provider_status",
+    "prompt",
+    "aspect_ratio",
+    "clarity",
+    "duration",
+    "video_seconds",
+    "video",
+    "poster",
+    "start_frame",
+    "is_sandbox",
+    "take_group",
+    "take_index",
+    "created_at",
+    "finished_at",
+    "error_kind",
+    "error_code",
+    "error_message",
+    "error_raw",
+    "error_params",
+    "workspace__name",
+    "created_by__username",
+)
+
+
+class CardRow:
+    """One generation as a list page's query read it: plain values (values()), no model instance.
+
+    Enough to key its card, to page and to group takes, at a fraction of a model's cost; a page
+    that has to draw its cards turns its rows into models first (as_models)."""
+
+    # The columns that pages read from a row besides its card's state (values[...]).
+    id: int
+    code: uuid.UUID
+    take_group: uuid.UUID | None
+    take_index: int
+    created_at: datetime
+    card_key: str | None
+    card_html: SafeString | None = None
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+        self.values = values
+
+    @property
+    def is_terminal(self) -> bool:
+        return str(self.values["status"]) in TERMINAL_STATUSES
+
+
+def card_state(generation: Generation | CardRow) -> tuple[object, ...]:
+    """Every field of a generation that a card shows, the same from a row or from a model."""
+    if isinstance(generation, CardRow):
+        return tuple(generation.values[name] for name in STATE_FIELDS)
     return (
         generation.status,
         generation.provider_status,
@@ -110,31 +159,42 @@ def card_state(generation: Generation) -> tuple[object, ...]:
         generation.error_raw,
         generation.error_params,
         generation.workspace.name,
-        generation.created_by.get_username() if generation.created_by else "",
+        generation.created_by.get_username() if generation.created_by else None,
     )
 
 
-_INCLUDE = re.compile(r"""{%\s*include\s+["']([^"']+)["']""")
+def card_rows(generations: GenerationQuerySet) -> GenerationQuerySet:
+    """The generations as CardRow values: what their cards show, their id and annotations."""
+    names = ["id", *CARD_FIELDS, *generations.query.annotations]
+    rows: GenerationQuerySet = generations.values(*names)
+    return rows
 
 
-def _template_sources(template_name: str, seen: set[str]) -> list[str]:
-    """The template's source and those of the templates it includes by name, depth first."""
-    if template_name in seen:
-        return []
-    seen.add(template_name)
-    source: str = get_template(template_name).template.source  # type: ignore[attr-defined]
-    included = [_template_sources(name, seen) for name in _INCLUDE.findall(source)]
-    return [source, *(text for sources in included for text in sources)]
+def as_models(rows: Sequence[Generation | CardRow]) -> list[Generation]:
+    """The rows' generations as models, for drawing their cards: one query, in the rows' order.
+    A generation deleted since the rows were read is left out."""
+    ids = [row.id for row in rows if isinstance(row, CardRow)]
+    if not ids:
+        return [row for row in rows if isinstance(row, Generation)]
+    found = {g.pk: g for g in for_cards(Generation.objects.filter(pk__in=ids))}
+    models = []
+    for row in rows:
+        if isinstance(row, Generation):
+            models.append(row)
+        elif (model := found.get(row.id)) is not None:
+            if "is_starred" in row.values:
+                model.is_starred = row.values["is_starred"]  # type: ignore[attr-defined]
+            models.append(model)
+    return models
 
 
 @functools.cache
 def _template_version(template_name: str) -> str:
     """Changes with the card template, any template it includes (new card actions), and the icons."""
-    sources = "\x1e".join(_template_sources(template_name, set()))
-    return hashlib.blake2b(f"{sources}|{_sprite_url()}".encode(), digest_size=6).hexdigest()
+    return fragments.version(fragments.template_sources(template_name, set()))
 
 
-def card_key(template_name: str, generation: Generation, viewer: dict[str, Any]) -> str:
+def card_key(template_name: str, generation: Generation | CardRow, viewer: dict[str, Any]) -> str:
     state = "\x1f".join(map(str, (*card_state(generation), *viewer.values(), get_language())))
     digest = hashlib.blake2b(state.encode(), digest_size=16).hexdigest()
     return f"card:{_template_version(template_name)}:{generation.code}:{digest}"
@@ -145,32 +205,38 @@ def for_cards(generations: GenerationQuerySet) -> GenerationQuerySet:
     return generations.select_related("workspace", "created_by").only(*CARD_FIELDS)
 
 
-def cacheable(generation: Generation) -> bool:
+def cacheable(generation: Generation | CardRow) -> bool:
     return generation.is_terminal
 
 
+def key_cards(
+    template_name: str, generations: Iterable[Generation | CardRow], context: dict[str, Any]
+) -> dict[str, Any]:
+    """Give each finished generation its `card_key`; the ones in progress get None."""
+    wanted: dict[str, Any] = {}
+    for generation in generations:
+        key = None
+        if cacheable(generation):
+            viewer = {
+                "starred": bool(getattr(generation, "is_starred", False)),
+                "can_write": bool(getattr(context.get("membership"), "can_write", False)),
+                "scope": context.get("scope", ""),
+            }
+            key = card_key(template_name, generation, viewer)
+            wanted[key] = generation
+        generation.card_key = key  # type: ignore[union-attr]
+    return wanted
+
+
 def attach_cards(
-    request: AuthedRequest,
-    template_name: str,
-    generations: Iterable[Generation],
-    context: dict[str, Any],
-    *,
-    skip: Sequence[Generation] = (),
+    request: AuthedRequest, template_name: str, generations: Iterable[Generation], context: dict[str, Any]
 ) -> None:
     """Give each finished generation its card as `card_html`, from the cache or drawn and kept.
 
     One cache round trip to read the whole page and one to store what was missing. `context`
     holds the viewer's part of the key (star, role, scope) besides what the template needs.
     """
-    wanted: dict[str, Generation] = {}
-    for generation in generations:
-        if cacheable(generation) and generation not in skip:
-            viewer = {
-                "starred": bool(getattr(generation, "is_starred", False)),
-                "can_write": bool(getattr(context.get("membership"), "can_write", False)),
-                "scope": context.get("scope", ""),
-            }
-            wanted[card_key(template_name, generation, viewer)] = generation
+    wanted = key_cards(template_name, generations, context)
     if not wanted:
         return
     found: dict[str, str] = cache.get_many(list(wanted))
@@ -184,51 +250,49 @@ def attach_cards(
                     "generation": generation,
                     # Nothing of the request may reach a shared card.
                     "request": None,
-                    "csrf_token": CSRF_PLACEHOLDER,
-                    "next": NEXT_PLACEHOLDER,
+                    "csrf_token": fragments.CSRF_PLACEHOLDER,
+                    "next": fragments.NEXT_PLACEHOLDER,
                 },
                 autoescape=True,
             )
             found[key] = drawn[key] = template.render(card_context)
     if drawn:
         cache.set_many(drawn, timeout=settings.CARD_CACHE_SECONDS)
-    fill = _filler(request)
+    fill = fragments.filler(request)
     for key, generation in wanted.items():
-        generation.card_key = key  # type: ignore[attr-defined]
-        generation.card_raw = found[key]  # type: ignore[attr-defined]
-        generation.card_html = fill(found[key])  # type: ignore[attr-defined]
+        generation.card_raw = found[key]
+        generation.card_html = fill(found[key])
 
 
-def _filler(request: AuthedRequest) -> Callable[[str], SafeString]:
-    csrf = escape(get_token(request))
-    back = escape(request.get_full_path())
-
-    def fill(html: str) -> SafeString:
-        return SafeString(html.replace(CSRF_PLACEHOLDER, csrf).replace(NEXT_PLACEHOLDER, back))
-
-    return fill
+def cards_state(generations: Iterable[Generation | CardRow]) -> list[str] | None:
+    """What a page of keyed cards shows, for the page's own key; None while one is in progress."""
+    keys: list[str | None] = [getattr(generation, "card_key", None) for generation in generations]
+    return None if None in keys else [key for key in keys if key is not None]
 
 
 @dataclass
 class Shot:
     """Takes made together, and their whole section when it came from the cache."""
 
-    takes: list[Generation]
+    takes: list[Any]  # Generations, or CardRows that need no drawing
     html: SafeString | None = None
+
+    @functools.cached_property
+    def key(self) -> str | None:
+        """Its takes' card keys and its "3 hours ago"; None while a take is in progress."""
+        keys = cards_state(self.takes)
+        if keys is None:
+            return None
+        first = self.takes[0]
+        state = (keys, timesince(first.created_at), get_language())
+        return f"shot:{_template_version(TAKE_GROUP)}:{first.code}:{fragments.digest(state)}"
 
 
 def attach_shots(request: AuthedRequest, groups: list[list[Generation]]) -> list[Shot]:
     """The project page's shots (a prompt header over its takes), kept like cards: a shot whose
     takes all came as cached cards is kept under their keys plus its "3 hours ago"."""
     shots = [Shot(takes) for takes in groups]
-    wanted: dict[str, Shot] = {}
-    for shot in shots:
-        keys = [getattr(take, "card_key", None) for take in shot.takes]
-        if all(keys):
-            first = shot.takes[0]
-            state = repr((keys, timesince(first.created_at), get_language()))
-            digest = hashlib.blake2b(state.encode(), digest_size=16).hexdigest()
-            wanted[f"shot:{_template_version(TAKE_GROUP)}:{first.code}:{digest}"] = shot
+    wanted = {shot.key: shot for shot in shots if shot.key}
     if not wanted:
         return shots
     found: dict[str, str] = cache.get_many(list(wanted))
@@ -236,15 +300,15 @@ def attach_shots(request: AuthedRequest, groups: list[list[Generation]]) -> list
     drawn: dict[str, str] = {}
     for key, shot in wanted.items():
         if key not in found:
-            filled = [take.card_html for take in shot.takes]  # type: ignore[attr-defined]
+            filled = [take.card_html for take in shot.takes]
             for take in shot.takes:
-                take.card_html = SafeString(take.card_raw)  # type: ignore[attr-defined]
+                take.card_html = SafeString(take.card_raw)
             found[key] = drawn[key] = template.render(Context({"group": shot.takes}, autoescape=True))
             for take, html in zip(shot.takes, filled, strict=True):
-                take.card_html = html  # type: ignore[attr-defined]
+                take.card_html = html
     if drawn:
         cache.set_many(drawn, timeout=settings.CARD_CACHE_SECONDS)
-    fill = _filler(request)
+    fill = fragments.filler(request)
     for key, shot in wanted.items():
         shot.html = fill(found[key])
     return shots

@@ -11,21 +11,18 @@ server. Resolving it to its (created_at, id) position costs one more query on la
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q
-from django.http import QueryDict
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from studio.generations.cards import for_cards
+from studio.generations.cards import CardRow, card_rows
 from studio.generations.models import AspectRatio, Favorite, Generation, Status
 from studio.lib.forms import BoundedDateField
 
@@ -110,18 +107,6 @@ class GalleryFilters(forms.Form):
         else:
             cast(forms.ChoiceField, self.fields["creator"]).choices = [("", _("Anyone")), *creators]
 
-    def cache_key(self, path: str) -> str:
-        """What the drawn filter bar depends on: the page, the asked values, the choices, the language."""
-        choices = [
-            cast(forms.ChoiceField, self.fields[name]).choices
-            for name in ("workspace", "project", "creator")
-            if name in self.fields
-        ]
-        data = cast(QueryDict, self.data)
-        asked = sorted((name, values) for name, values in data.lists() if name != "after")
-        state = repr((path, asked, choices, get_language()))
-        return hashlib.blake2b(state.encode(), digest_size=16).hexdigest()
-
     def values(self) -> dict[str, Any]:
         """The filters that validated; a bad date or an unknown project is simply not applied."""
         self.is_valid()
@@ -162,20 +147,31 @@ def filtered(queryset: GenerationQuerySet, values: dict[str, Any], user: User) -
         queryset = queryset.filter(created_at__lt=_local_midnight(values["date_to"] + timedelta(days=1)))
     if values.get("starred"):
         queryset = queryset.filter(Exists(starred))
-    return for_cards(queryset)
+    return card_rows(queryset)
 
 
 @dataclass
 class Page:
-    items: list[Generation]
+    # CardRows, until a page that draws its cards turns them into Generations (cards.as_models).
+    items: list[Any]
     next_cursor: str | None
     is_first: bool
 
 
 def page_of(
-    queryset: GenerationQuerySet, *, cursor: str | None, oldest: bool, user: User, size: int = PAGE_SIZE
+    queryset: GenerationQuerySet,
+    *,
+    cursor: str | None,
+    oldest: bool,
+    user: User,
+    size: int = PAGE_SIZE,
+    whole_takes: bool = False,
 ) -> Page:
-    """One page after `cursor` (the code of the last item seen), newest or oldest first."""
+    """One page after `cursor` (the code of the last item seen), newest or oldest first.
+
+    With whole_takes, takes made together are not split between pages: a shot that would run
+    over the end of the page moves whole to the next one (unless it is all the page has).
+    """
     queryset = queryset.order_by(*(("created_at", "id") if oldest else ("-created_at", "-id")))
     position = _position(cursor, user)
     if position is not None:
@@ -189,8 +185,15 @@ def page_of(
             queryset = queryset.filter(created_at__lte=created_at).filter(
                 Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk)
             )
-    items = list(queryset[: size + 1])
+    items = [CardRow(values) for values in cast("Iterable[dict[str, Any]]", queryset[: size + 1])]
     more = len(items) > size
+    if more and whole_takes and items[size].take_group:
+        shot = items[size].take_group
+        cut = size
+        while cut > 1 and items[cut - 1].take_group == shot:
+            cut -= 1
+        if items[cut - 1].take_group != shot:
+            size = cut
     items = items[:size]
     return Page(items=items, next_cursor=str(items[-1].code) if more else None, is_first=position is None)
 

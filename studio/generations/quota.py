@@ -87,8 +87,11 @@ def _status(quota: WorkspaceQuota, user: User) -> QuotaStatus:
 
 def remaining(workspace: Workspace, user: User) -> QuotaStatus | None:
     """This month's allowance of `user` in `workspace`; None when the workspace has no quota."""
-    quota = WorkspaceQuota.objects.filter(workspace=workspace).first()
-    return None if quota is None else _status(quota, user)
+    try:
+        quota = workspace.quota  # read with the workspace where a lookup joined it in
+    except WorkspaceQuota.DoesNotExist:
+        return None
+    return _status(quota, user)
 
 
 def refusal(status: QuotaStatus, seconds: int, *, takes: int = 1) -> str:

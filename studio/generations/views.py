@@ -3,14 +3,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
@@ -18,11 +22,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseStopPolling, reswap, retarget, trigger_client_event
 
 from studio.generations.access import get_generation_for_user, get_project_for_user
-from studio.generations.cards import PROJECT_CARD, attach_cards, attach_shots, for_cards
+from studio.generations.cards import (
+    PROJECT_CARD,
+    Shot,
+    as_models,
+    attach_cards,
+    attach_shots,
+    card_rows,
+    cards_state,
+    key_cards,
+)
 from studio.generations.forms import GenerationForm, ProjectForm, new_submit_token
-from studio.generations.gallery import mark_starred
+from studio.generations.gallery import mark_starred, page_of
 from studio.generations.lifecycle import CALLBACK_SIGNER, cancel
-from studio.generations.models import Favorite, Generation, Project, Status
+from studio.generations.models import Favorite, Generation, Project, SavedPrompt, Status
+from studio.generations.pages import kept_page
 from studio.generations.progress import stage_estimates
 from studio.generations.quota import QuotaExceeded, remaining
 from studio.generations.remix import lineage, remix_parent, takes_refusal
@@ -32,7 +46,8 @@ from studio.lib.http import AuthedRequest
 from studio.workspaces.access import current_membership, require_role, whom_to_ask
 from studio.workspaces.models import Membership
 
-PAGE_SIZE = 48
+# Shots on the project page, newest first; "Show older" brings the next ones.
+PAGE_SIZE = 24
 
 
 @login_required
@@ -74,17 +89,31 @@ def _project_context(
     membership: Membership,
     form: GenerationForm,
 ) -> dict[str, Any]:
-    """The project page's context; a remix form's parent (form.parent) fills the composer."""
-    generations = list(for_cards(project.generations.live().unsuperseded())[:PAGE_SIZE])
-    attach_cards(request, PROJECT_CARD, generations, {"membership": membership})
+    """The project page's context; a remix form's parent (form.parent) fills the composer. Its
+    shots are rows until draw_shots() makes them drawable (and a kept page needs neither)."""
+    page = page_of(
+        card_rows(project.generations.live().unsuperseded()),
+        cursor=request.GET.get("after"),
+        oldest=False,
+        user=request.user,
+        size=PAGE_SIZE,
+        whole_takes=True,
+    )
+    project_url = reverse("generations:project", args=[project.code])
     return {
-        "shots": attach_shots(request, take_groups(generations)),
+        "shots": [Shot(takes) for takes in take_groups(page.items)],
         "project": project,
         "membership": membership,
         "form": form,
-        "generations": generations,
+        # The composer's only per-visit value: a blank composer is otherwise drawn once and kept.
+        "submit_token": form["submit_token"].value(),
+        "composer_keepable": not form.is_bound and form.parent is None and not form.initial,
+        "page": page,
+        "project_url": project_url,
+        "older_url": f"{project_url}?after={page.next_cursor}" if page.next_cursor else "",
+        "appending": bool(request.htmx) and request.htmx.target == "generation-list",
         "quota": remaining(project.workspace, request.user),
-        "saved_prompts": project.saved_prompts.all(),
+        "saved_prompts": _saved_prompts(project),
         "remix": form.parent,
         # Only cards in progress read it: a page of finished ones spares the query.
         "estimates": SimpleLazyObject(lambda: stage_estimates(project.workspace)),
@@ -92,12 +121,73 @@ def _project_context(
     }
 
 
+def _saved_prompts(project: Project) -> list[SavedPrompt]:
+    """The project's prompt library, read once per change of its workspace's directory_version."""
+    key = f"saved-prompts:{project.pk}:{project.workspace.directory_version}"
+    saved: list[SavedPrompt] | None = cache.get(key)
+    if saved is None:
+        saved = list(project.saved_prompts.all())
+        cache.set(key, saved, timeout=settings.CARD_CACHE_SECONDS)
+    return saved
+
+
+def render_project(
+    request: AuthedRequest, project: Project, membership: Membership, form: GenerationForm
+) -> HttpResponse:
+    """The project page drawn around a composer filled in by another view (remix, saved prompt,
+    continue this shot)."""
+    context = _project_context(request, project, membership, form)
+    _draw_shots(request, context)
+    return render(request, "generations/project_detail.html", context)
+
+
+def _draw_shots(request: AuthedRequest, context: dict[str, Any]) -> None:
+    """Turn the page's rows into models and attach their cards and shots, cached or drawn."""
+    page = context["page"]
+    models = as_models(page.items)
+    page.items[:] = models
+    attach_cards(request, PROJECT_CARD, models, {"membership": context["membership"]})
+    context["shots"] = attach_shots(request, take_groups(models))
+
+
+def _project_state(context: dict[str, Any]) -> object | None:
+    """Everything the project page shows besides its frame (chrome_state) and path, for its key;
+    None while a card is in progress."""
+    page, project, membership = context["page"], context["project"], context["membership"]
+    key_cards(PROJECT_CARD, page.items, {"membership": membership})
+    cards = cards_state(page.items)
+    if cards is None:
+        return None
+    quota = context["quota"]
+    return (
+        cards,
+        # Each shot's header says how long ago it was made.
+        [timesince(shot.takes[0].created_at) for shot in context["shots"]],
+        membership.role,
+        (project.name, project.description, project.archived_at, project.workspace.name),
+        # whom_to_ask() names the owners and admins: they change with the workspace's members.
+        project.workspace.directory_version,
+        None if quota is None else quota.remaining,
+        [(saved.code, saved.name, saved.text) for saved in context["saved_prompts"]],
+    )
+
+
 @login_required
 @require_GET
 def project_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     project, membership = get_project_for_user(request, code)
     context = _project_context(request, project, membership, GenerationForm())
-    return render(request, "generations/project_detail.html", context)
+    if request.htmx and request.htmx.target == "generation-list":
+        _draw_shots(request, context)
+        return render(request, "generations/project_detail.html#older-shots", context)  # "Show older"
+    return kept_page(
+        request,
+        "generations/project_detail.html",
+        context,
+        state=_project_state(context),
+        prepare=lambda: _draw_shots(request, context),
+        live={"submit_token": context["submit_token"]},
+    )
 
 
 @login_required
@@ -120,11 +210,11 @@ def generation_create(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
         except IntegrityError:  # the same submit, sent twice at once, saved its generation first
             return _repeated_submit(request, project)
     if not generations:
-        context = _project_context(request, project, membership, form)
         if request.htmx:
+            context = _project_context(request, project, membership, form)
             response = render(request, "generations/project_detail.html#generation-form", context)
             return reswap(retarget(response, "#generation-form"), "outerHTML")
-        return render(request, "generations/project_detail.html", context, status=200)
+        return render_project(request, project, membership, form)
     for generation in generations:
         try_submit_now(generation)
     if not request.htmx:

@@ -13,20 +13,27 @@ link loads the same page whole.
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.generations.access import get_generation_for_user
-from studio.generations.cards import GALLERY_ITEM, attach_cards
+from studio.generations.cards import GALLERY_ITEM, as_models, attach_cards, cards_state, key_cards
 from studio.generations.gallery import GalleryFilters, filtered, mark_starred, page_of
 from studio.generations.models import Favorite, Generation, Project
+from studio.generations.pages import kept_page
+from studio.lib import fragments
 from studio.lib.http import AuthedRequest
 from studio.workspaces.access import current_membership, memberships_of
 
@@ -40,20 +47,23 @@ def mine(request: AuthedRequest) -> HttpResponse:
     """My generations: what I made in every workspace I still belong to."""
     memberships = memberships_of(request)
     workspaces = {m.workspace_id: m.workspace for m in memberships}
-    projects = (
-        Project.objects.live()
-        .filter(workspace__in=list(workspaces))
-        .order_by("name")
-        .values_list("code", "name", "workspace_id")
-    )
-    filters = GalleryFilters(
-        request.GET,
-        workspaces=[(str(w.code), w.name) for w in workspaces.values()],
-        projects=[(str(code), f"{name} · {workspaces[ws].name}") for code, name, ws in projects],
-    )
+
+    def choices() -> ChoiceLists:
+        projects = (
+            Project.objects.live()
+            .filter(workspace__in=list(workspaces))
+            .order_by("name")
+            .values_list("code", "name", "workspace_id")
+        )
+        return {
+            "workspaces": [(str(w.code), w.name) for w in workspaces.values()],
+            "projects": [(str(code), f"{name} · {workspaces[ws].name}") for code, name, ws in projects],
+        }
+
+    directory = [(w.pk, w.directory_version, w.name) for w in workspaces.values()]
     queryset = Generation.objects.live().filter(created_by=request.user, workspace__in=list(workspaces))
     context = {"scope": "mine", "nav": "mine"}
-    return _gallery(request, queryset, filters, context)
+    return _gallery(request, queryset, KeptChoices("mine", directory, choices), context)
 
 
 @login_required
@@ -62,28 +72,56 @@ def team(request: AuthedRequest) -> HttpResponse:
     """The current workspace's gallery: every member's videos, each with who made it."""
     membership = current_membership(request)
     workspace = membership.workspace
-    filters = GalleryFilters(
-        request.GET,
-        projects=[
-            (str(code), name)
-            for code, name in workspace.projects.live().order_by("name").values_list("code", "name")
-        ],
-        creators=[
-            (name, name)
-            for name in workspace.memberships.order_by("user__username").values_list(
-                "user__username", flat=True
-            )
-        ],
-    )
+
+    def choices() -> ChoiceLists:
+        projects = workspace.projects.live().order_by("name").values_list("code", "name")
+        makers = workspace.memberships.order_by("user__username").values_list("user__username", flat=True)
+        return {
+            "projects": [(str(code), name) for code, name in projects],
+            "creators": [(name, name) for name in makers],
+        }
+
+    directory = [(workspace.pk, workspace.directory_version)]
     queryset = Generation.objects.live().filter(workspace=workspace)
     context = {"scope": "team", "membership": membership, "nav": "gallery"}
-    return _gallery(request, queryset, filters, context)
+    return _gallery(request, queryset, KeptChoices("team", directory, choices), context)
+
+
+ChoiceLists = dict[str, list[tuple[str, str]]]
+
+
+class KeptChoices:
+    """The filter bar's project, workspace and maker choices, read from the database once per
+    change of the workspaces' directory_version (a project or member added, renamed or removed)."""
+
+    def __init__(
+        self, scope: str, directory: Sequence[tuple[object, ...]], read: Callable[[], ChoiceLists]
+    ) -> None:
+        self.directory = directory
+        self.key = f"gallery-choices:{scope}:{fragments.digest(directory)}"
+        self.read = read
+
+    @functools.cached_property
+    def lists(self) -> ChoiceLists:
+        found: ChoiceLists | None = cache.get(self.key)
+        if found is None:
+            found = self.read()
+            cache.set(self.key, found, timeout=settings.CARD_CACHE_SECONDS)
+        return found
 
 
 def _gallery(
-    request: AuthedRequest, queryset: GenerationQuerySet, filters: GalleryFilters, context: dict[str, Any]
+    request: AuthedRequest, queryset: GenerationQuerySet, choices: KeptChoices, context: dict[str, Any]
 ) -> HttpResponse:
-    values = filters.values()
+    asked = sorted((name, values) for name, values in request.GET.lists() if name != "after")
+
+    @functools.cache
+    def filters() -> GalleryFilters:
+        return GalleryFilters(request.GET, **choices.lists)
+
+    # The plain gallery asks for no filter: it needs neither the form nor its choices, unless the
+    # filter bar has to be drawn again.
+    values = filters().values() if asked else {}
     page = page_of(
         filtered(queryset, values, request.user),
         cursor=request.GET.get("after"),
@@ -91,9 +129,9 @@ def _gallery(
         user=request.user,
     )
     context |= {
-        "filters": filters,
-        # The filter bar is drawn once per page, values, choices and language (gallery.html).
-        "filters_key": filters.cache_key(request.path),
+        "filters": SimpleLazyObject(filters),
+        # The filter bar is drawn once per page, asked values, directory and language (gallery.html).
+        "filters_key": fragments.digest((request.path, asked, choices.directory, get_language())),
         "cache_seconds": settings.CARD_CACHE_SECONDS,
         "page": page,
         "values": values,
@@ -104,13 +142,22 @@ def _gallery(
         # The next page's items come with an out-of-band pager; filtered results carry their own.
         "appending": bool(request.htmx) and request.htmx.target != "gallery-results",
     }
-    # The last tile carries the next page's address, so it is drawn live.
-    attach_cards(request, GALLERY_ITEM, page.items, context, skip=page.items[-1:] if page.next_cursor else ())
-    if request.htmx and request.htmx.target == "gallery-results":
-        return render(request, "generations/gallery.html#gallery-results", context)  # filters changed
+
+    def draw_cards() -> None:
+        models = as_models(page.items)
+        page.items[:] = models
+        attach_cards(request, GALLERY_ITEM, models, context)
+
     if request.htmx:
+        draw_cards()
+        if request.htmx.target == "gallery-results":
+            return render(request, "generations/gallery.html#gallery-results", context)  # filters changed
         return render(request, "generations/gallery.html#gallery-items", context)  # the next page
-    return render(request, "generations/gallery.html", context)
+    key_cards(GALLERY_ITEM, page.items, context)
+    cards = cards_state(page.items)
+    membership = context.get("membership")
+    state = None if cards is None else (cards, choices.directory, getattr(membership, "role", None))
+    return kept_page(request, "generations/gallery.html", context, state=state, prepare=draw_cards)
 
 
 def _page_url(request: AuthedRequest, cursor: str | None) -> str:

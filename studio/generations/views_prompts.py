@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from studio.generations.access import get_project_for_user, get_saved_prompt_for_user
 from studio.generations.forms import PROMPT_MAX_LENGTH, GenerationForm
 from studio.generations.models import Project, SavedPrompt
-from studio.generations.views import _project_context
+from studio.generations.views import render_project
 from studio.lib.http import AuthedRequest
 from studio.workspaces.models import Membership
 
@@ -126,5 +126,4 @@ def prompt_use(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     """The project's generation form with this prompt filled in (the page's script does it in place)."""
     saved, membership = get_saved_prompt_for_user(request, code, write=True)
     form = GenerationForm(initial={"prompt": saved.text})
-    context = _project_context(request, saved.project, membership, form)
-    return render(request, "generations/project_detail.html", context)
+    return render_project(request, saved.project, membership, form)

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from studio.generations.access import get_generation_for_user, get_project_for_user
 from studio.generations.forms import GenerationForm
 from studio.generations.models import Generation, Project
-from studio.generations.views import _project_context
+from studio.generations.views import render_project
 from studio.lib.http import AuthedRequest
 from studio.workspaces.models import WRITE_ROLES
 
@@ -33,8 +33,7 @@ def remix(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     else:
         return _pick_project(request, source)
     form = GenerationForm(parent=source)
-    context = _project_context(request, project, membership, form)
-    return render(request, "generations/project_detail.html", context)
+    return render_project(request, project, membership, form)
 
 
 def _pick_project(request: AuthedRequest, source: Generation) -> HttpResponse:

@@ -25,7 +25,7 @@ from studio.generations.access import get_generation_for_user, get_project_for_u
 from studio.generations.forms import GenerationForm
 from studio.generations.models import Generation, Status
 from studio.generations.video import NotAVideo
-from studio.generations.views import _project_context
+from studio.generations.views import render_project
 from studio.lib.http import AuthedRequest
 from studio.lib.media import serve_media
 from studio.sequences.access import get_export_for_user, get_sequence_for_user, get_shot_for_user
@@ -53,8 +53,7 @@ def continue_shot(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
         )
         return redirect("generations:detail", code=source.code)
     form = GenerationForm(parent=source, continues=True)
-    context = _project_context(request, source.project, membership, form)
-    return render(request, "generations/project_detail.html", context)
+    return render_project(request, source.project, membership, form)
 
 
 @login_required

@@ -11,6 +11,24 @@ from studio.workspaces.access import current_membership, memberships_of
 THEMES = ("dark", "light", "system")
 
 
+def chrome_state(request: HttpRequest) -> tuple[object, ...]:
+    """Everything base.html shows around a page's content, for kept pages' keys
+    (studio.generations.pages): a new field shown in the header must be added here."""
+    context = workspace(request)
+    current = context.get("current_membership")
+    user = request.user
+    return (
+        getattr(user, "pk", None),
+        user.get_username(),
+        user.is_staff,
+        context.get("memberships_state"),
+        getattr(current, "workspace_id", None),
+        context["theme"],
+        context["sandbox_mode"],
+        context["sandbox_banner_hidden"],
+    )
+
+
 def workspace(request: HttpRequest) -> dict[str, object]:
     # The theme and the banner come from cookies, so the first paint is already right (no flash,
     # and no inline script to fix it up); studio.js sets the same cookies when they change.
@@ -22,5 +40,9 @@ def workspace(request: HttpRequest) -> dict[str, object]:
     }
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
         context["current_membership"] = current_membership(cast(AuthedRequest, request))
-        context["my_memberships"] = memberships_of(cast(AuthedRequest, request))
+        context["my_memberships"] = mine = memberships_of(cast(AuthedRequest, request))
+        # What the header's workspace switcher shows, for its cache key ({% keep "header" %}).
+        context["memberships_state"] = [
+            (str(m.workspace.code), m.workspace.name, m.workspace.is_personal, m.role) for m in mine
+        ]
     return context

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +45,10 @@ class Workspace(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Goes up whenever the names listed on the workspace's pages change: its projects, its
+    # members, their usernames, its saved prompts (studio.workspaces.signals and
+    # studio.generations.signals). Gallery filter bars and project pages are kept under it.
+    directory_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = WorkspaceQuerySet.as_manager()
 
@@ -51,6 +57,22 @@ class Workspace(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Only bump_directory() writes the version: a rename saved from a copy read earlier must
+        # not put back an older number, which would bring back a filter bar kept under it.
+        if self.pk is not None and not kwargs.get("force_insert") and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "directory_version"
+            ]
+        super().save(*args, **kwargs)
+
+
+def bump_directory(workspace_ids: Iterable[int]) -> None:
+    """The workspaces' projects, members, member names or saved prompts changed."""
+    Workspace.objects.filter(pk__in=list(workspace_ids)).update(directory_version=F("directory_version") + 1)
 
 
 class LastOwnerError(Exception):

@@ -198,10 +198,11 @@ def test_a_change_to_a_template_the_card_includes_is_a_new_card(monkeypatch):
     """New card actions live in included templates (e.g. sequences/shot_actions.html): changing
     one must not leave the old card in a shared cache after a deploy."""
     from studio.generations import cards
+    from studio.lib import fragments
 
     cards._template_version.cache_clear()
     before = cards._template_version("generations/generation_card.html")
-    real = cards._template_sources
+    real = fragments.template_sources
 
     def edited(template_name, seen):
         sources = real(template_name, seen)
@@ -209,7 +210,7 @@ def test_a_change_to_a_template_the_card_includes_is_a_new_card(monkeypatch):
             return [sources[0] + "<!-- a new action -->", *sources[1:]]
         return sources
 
-    monkeypatch.setattr(cards, "_template_sources", edited)
+    monkeypatch.setattr(fragments, "template_sources", edited)
     cards._template_version.cache_clear()
     try:
         assert cards._template_version("generations/generation_card.html") != before

@@ -1,0 +1,75 @@
+"""Whole pages drawn once and kept: the galleries and the project page, for a viewer who comes back.
+
+A page is kept under a key made of everything it shows: its cards' keys (each names the card's
+fields, the viewer's star and role, and the language; studio.generations.cards), what the view
+adds (`state`: the filter bar's choices, the quota left, the saved prompts…), the page's full
+path, and the frame around it (chrome_state(): the person, their workspaces, the theme, the
+language). Nothing is deleted: any change makes a new key, so the next visit shows it.
+
+Per-request values stay out: the CSRF token and the path are placeholders, and so are the
+`live` values (a fresh submit token), filled in on the way out (studio.lib.fragments). A page
+with a card in progress (`state` is None), a page with messages to show, and htmx requests are
+drawn as usual.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.html import conditional_escape
+from django.utils.translation import get_language
+
+from studio.lib import fragments
+from studio.lib.http import AuthedRequest
+from studio.workspaces.context_processors import chrome_state
+
+
+def kept_page(
+    request: AuthedRequest,
+    template_name: str,
+    context: dict[str, Any],
+    *,
+    state: object | None,
+    prepare: Callable[[], object],
+    live: dict[str, str] | None = None,
+) -> HttpResponse:
+    """The page from the cache, or drawn (after `prepare()`, which readies its cards) and kept."""
+    live = live or {}
+    if (
+        state is None
+        or settings.CARD_CACHE_SECONDS <= 0
+        or request.method != "GET"
+        or request.htmx
+        or len(get_messages(request))
+    ):
+        prepare()
+        return render(request, template_name, {**context, **live})
+    page = (state, chrome_state(request), context.get("nav"), request.get_full_path(), get_language())
+    key = f"page:{_version(template_name)}:{fragments.digest(page)}"
+    raw: str | None = cache.get(key)
+    if raw is None:
+        prepare()
+        keeping = {
+            "csrf_token": fragments.CSRF_PLACEHOLDER,
+            "here": fragments.NEXT_PLACEHOLDER,
+            fragments.KEEPING: True,
+            **{name: fragments.live_placeholder(name) for name in live},
+        }
+        raw = render_to_string(template_name, {**context, **keeping}, request=request)
+        cache.set(key, raw, timeout=settings.CARD_CACHE_SECONDS)
+    values = {name: conditional_escape(value) for name, value in live.items()}
+    return HttpResponse(fragments.filler(request, values)(raw))
+
+
+@functools.cache
+def _version(template_name: str) -> str:
+    """The page template's version, with the templates it extends and includes."""
+    return fragments.version(fragments.template_sources(template_name, set()))
