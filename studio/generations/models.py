@@ -3,11 +3,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -134,8 +134,7 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
 
     def unsuperseded(self) -> GenerationQuerySet:
         """Without the failed or cancelled attempts that were tried again: the retry takes their card."""
-        retried = Generation.objects.filter(parent=OuterRef("pk"), project=OuterRef("project"))
-        return self.exclude(Q(status__in=[Status.FAILED, Status.CANCELLED]) & Exists(retried))
+        return self.exclude(status__in=[Status.FAILED, Status.CANCELLED], followed_up=True)
 
     def in_trash(self, now: datetime | None = None) -> GenerationQuerySet:
         """Deleted one by one (not with a project) in the last TRASH_DAYS days."""
@@ -191,6 +190,8 @@ class Generation(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
     )
+    # Set once a retry, remix or continuation of it is made in its own project (save()).
+    followed_up = models.BooleanField(default=False, editable=False)
     # "continue": its start frame is the parent's last frame (studio.sequences.frames).
     parent_kind = models.CharField(max_length=10, choices=ParentKind.choices, default="", blank=True)
     # Takes: variations submitted together share a group (None for a single video), numbered from 1.
@@ -277,6 +278,14 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prompt[:40]} ({self.get_status_display()})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding and self.parent_id is not None:
+            # A failed or cancelled parent followed up in its own project leaves the project page
+            # (GenerationQuerySet.unsuperseded), which reads this mark instead of a subquery.
+            Generation.objects.filter(pk=self.parent_id, project_id=self.project_id).update(followed_up=True)
 
     @property
     def is_terminal(self) -> bool:

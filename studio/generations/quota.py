@@ -85,13 +85,14 @@ def _status(quota: WorkspaceQuota, user: User) -> QuotaStatus:
     )
 
 
-def remaining(workspace: Workspace, user: User) -> QuotaStatus | None:
-    """This month's allowance of `user` in `workspace`; None when the workspace has no quota."""
-    try:
-        quota = workspace.quota  # read with the workspace where a lookup joined it in
-    except WorkspaceQuota.DoesNotExist:
-        return None
-    return _status(quota, user)
+def remaining(workspace: Workspace, user: User, *, joined: bool = False) -> QuotaStatus | None:
+    """This month's allowance of `user` in `workspace`; None when the workspace has no quota.
+    With `joined`, the workspace's own `quota` relation is used (read this request)."""
+    if joined:  # the request's lookup read the quota with the workspace (get_project_for_user)
+        quota: WorkspaceQuota | None = getattr(workspace, "quota", None)
+    else:
+        quota = WorkspaceQuota.objects.filter(workspace=workspace).first()
+    return None if quota is None else _status(quota, user)
 
 
 def refusal(status: QuotaStatus, seconds: int, *, takes: int = 1) -> str:

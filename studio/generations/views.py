@@ -112,7 +112,7 @@ def _project_context(
         "project_url": project_url,
         "older_url": f"{project_url}?after={page.next_cursor}" if page.next_cursor else "",
         "appending": bool(request.htmx) and request.htmx.target == "generation-list",
-        "quota": remaining(project.workspace, request.user),
+        "quota": remaining(project.workspace, request.user, joined=True),
         "saved_prompts": _saved_prompts(project),
         "remix": form.parent,
         # Only cards in progress read it: a page of finished ones spares the query.
