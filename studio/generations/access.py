@@ -49,7 +49,12 @@ def get_generation_for_user(
 def get_saved_prompt_for_user(
     request: HttpRequest, code: uuid.UUID, *, write: bool = False
 ) -> tuple[SavedPrompt, Membership]:
-    saved = SavedPrompt.objects.select_related("project__workspace").filter(code=code).first()
+    # A prompt of a project in the Trash is as gone as its project.
+    saved = (
+        SavedPrompt.objects.select_related("project__workspace")
+        .filter(code=code, project__deleted_at__isnull=True)
+        .first()
+    )
     if saved is None:
         raise Http404
     return saved, _scoped(request, saved.project.workspace_id, write=write)

@@ -87,12 +87,13 @@ def _project_context(
     request: AuthedRequest,
     project: Project,
     membership: Membership,
-    form: GenerationForm,
+    form: GenerationForm | None,
 ) -> dict[str, Any]:
     """The project page's context; a remix form's parent (form.parent) fills the composer. Its
     shots are rows until draw_shots() makes them drawable (and a kept page needs neither)."""
     page = page_of(
-        card_rows(project.generations.live().unsuperseded()),
+        # The project itself is live (get_project_for_user): only its generations' own Trash applies.
+        card_rows(project.generations.filter(deleted_at__isnull=True).unsuperseded()),
         cursor=request.GET.get("after"),
         oldest=False,
         user=request.user,
@@ -100,21 +101,25 @@ def _project_context(
         whole_takes=True,
     )
     project_url = reverse("generations:project", args=[project.code])
+    # A blank composer (form=None) is built only if it has to be drawn: a kept page needs none.
+    blank = form is None
+    composer: GenerationForm = SimpleLazyObject(GenerationForm) if form is None else form  # type: ignore[assignment]
     return {
         "shots": [Shot(takes) for takes in take_groups(page.items)],
         "project": project,
         "membership": membership,
-        "form": form,
+        "form": composer,
         # The composer's only per-visit value: a blank composer is otherwise drawn once and kept.
-        "submit_token": form["submit_token"].value(),
-        "composer_keepable": not form.is_bound and form.parent is None and not form.initial,
+        "submit_token": new_submit_token() if form is None else form["submit_token"].value(),
+        "composer_keepable": blank
+        or (not composer.is_bound and composer.parent is None and not composer.initial),
         "page": page,
         "project_url": project_url,
         "older_url": f"{project_url}?after={page.next_cursor}" if page.next_cursor else "",
         "appending": bool(request.htmx) and request.htmx.target == "generation-list",
         "quota": remaining(project.workspace, request.user, joined=True),
         "saved_prompts": _saved_prompts(project),
-        "remix": form.parent,
+        "remix": None if form is None else form.parent,
         # Only cards in progress read it: a page of finished ones spares the query.
         "estimates": SimpleLazyObject(lambda: stage_estimates(project.workspace)),
         "ask_whom": whom_to_ask(membership),
@@ -176,7 +181,7 @@ def _project_state(context: dict[str, Any]) -> object | None:
 @require_GET
 def project_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
     project, membership = get_project_for_user(request, code)
-    context = _project_context(request, project, membership, GenerationForm())
+    context = _project_context(request, project, membership, None)
     if request.htmx and request.htmx.target == "generation-list":
         _draw_shots(request, context)
         return render(request, "generations/project_detail.html#older-shots", context)  # "Show older"
