@@ -202,7 +202,13 @@ DATABASES = {"default": database_from_url(env_str("DATABASE_URL"), BASE_DIR)}
 # what a card shows, so either way a change shows at once.
 REDIS_URL = env_str("REDIS_URL")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    # Short socket timeouts: a Redis that hangs must not hang pages (studio.lib.fragments draws
+    # them without the cache when it cannot be reached).
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
     if REDIS_URL
     else {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -468,6 +468,36 @@
     else if (event.key === "Escape") { event.preventDefault(); closeLightbox(dialog); }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { bind(document); });
-  document.addEventListener("htmx:load", function (event) { bind(event.detail.elt); });
+  // Shot headers carry their time as <time datetime data-relative>, drawn as a date by the server
+  // (so a kept page never goes stale); here it becomes words in the page's language, "3 hours
+  // ago" or "3小时前", with the date kept as its tooltip, and is refreshed every minute.
+  var relativeFormat = window.Intl && Intl.RelativeTimeFormat
+    ? new Intl.RelativeTimeFormat(document.documentElement.lang || "en", { numeric: "auto" })
+    : null;
+  var TIME_UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
+    ["hour", 3600], ["minute", 60], ["second", 1]];
+  function relativeWords(seconds) {
+    for (var i = 0; i < TIME_UNITS.length - 1; i++) {
+      if (seconds >= TIME_UNITS[i][1]) {
+        return relativeFormat.format(-Math.floor(seconds / TIME_UNITS[i][1]), TIME_UNITS[i][0]);
+      }
+    }
+    return relativeFormat.format(0, "second");
+  }
+  function showRelativeTimes(root) {
+    if (!relativeFormat || !root.querySelectorAll) return;
+    Array.prototype.forEach.call(root.querySelectorAll("time[data-relative]"), function (time) {
+      var when = Date.parse(time.getAttribute("datetime"));
+      if (isNaN(when)) return;
+      if (!time.title) time.title = time.textContent.trim();
+      time.textContent = relativeWords(Math.max(0, (Date.now() - when) / 1000));
+    });
+  }
+  window.setInterval(function () { showRelativeTimes(document); }, 60000);
+
+  document.addEventListener("DOMContentLoaded", function () { bind(document); showRelativeTimes(document); });
+  document.addEventListener("htmx:load", function (event) {
+    bind(event.detail.elt);
+    showRelativeTimes(event.detail.elt);
+  });
 })();

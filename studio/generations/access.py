@@ -29,9 +29,10 @@ def get_project_for_user(
     """A live project, or (trashed=True) one waiting in the Trash; anything else is 404."""
     projects = Project.objects.in_trash() if trashed else Project.objects.live()
     # The quota comes along: the project page shows what is left (quota.remaining()).
-    project = projects.select_related("workspace__quota").filter(code=public_code(code)).first()
-    if project is None:
-        raise Http404
+    try:
+        project = projects.select_related("workspace__quota").get(code=public_code(code))  # code is unique
+    except Project.DoesNotExist:
+        raise Http404 from None
     return project, _scoped(request, project.workspace_id, write=write)
 
 

@@ -31,12 +31,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.template import Context
 from django.template.loader import get_template
 from django.utils.safestring import SafeString
-from django.utils.timesince import timesince
 from django.utils.translation import get_language
 
 from studio.generations.models import TERMINAL_STATUSES, Generation, GenerationQuerySet
@@ -239,7 +236,7 @@ def attach_cards(
     wanted = key_cards(template_name, generations, context)
     if not wanted:
         return
-    found: dict[str, str] = cache.get_many(list(wanted))
+    found: dict[str, str] = fragments.kept(list(wanted))
     template = get_template(template_name).template  # type: ignore[attr-defined]
     drawn: dict[str, str] = {}
     for key, generation in wanted.items():
@@ -257,7 +254,7 @@ def attach_cards(
             )
             found[key] = drawn[key] = template.render(card_context)
     if drawn:
-        cache.set_many(drawn, timeout=settings.CARD_CACHE_SECONDS)
+        fragments.keep(drawn)
     fill = fragments.filler(request)
     for key, generation in wanted.items():
         generation.card_raw = found[key]
@@ -279,23 +276,24 @@ class Shot:
 
     @functools.cached_property
     def key(self) -> str | None:
-        """Its takes' card keys and its "3 hours ago"; None while a take is in progress."""
+        """Its takes' card keys (its time is words written by studio.js); None while a take is in
+        progress."""
         keys = cards_state(self.takes)
         if keys is None:
             return None
         first = self.takes[0]
-        state = (keys, timesince(first.created_at), get_language())
+        state = (keys, get_language())
         return f"shot:{_template_version(TAKE_GROUP)}:{first.code}:{fragments.digest(state)}"
 
 
 def attach_shots(request: AuthedRequest, groups: list[list[Generation]]) -> list[Shot]:
     """The project page's shots (a prompt header over its takes), kept like cards: a shot whose
-    takes all came as cached cards is kept under their keys plus its "3 hours ago"."""
+    takes all came as cached cards is kept under their keys."""
     shots = [Shot(takes) for takes in groups]
     wanted = {shot.key: shot for shot in shots if shot.key}
     if not wanted:
         return shots
-    found: dict[str, str] = cache.get_many(list(wanted))
+    found: dict[str, str] = fragments.kept(list(wanted))
     template = get_template(TAKE_GROUP).template  # type: ignore[attr-defined]
     drawn: dict[str, str] = {}
     for key, shot in wanted.items():
@@ -307,7 +305,7 @@ def attach_shots(request: AuthedRequest, groups: list[list[Generation]]) -> list
             for take, html in zip(shot.takes, filled, strict=True):
                 take.card_html = html
     if drawn:
-        cache.set_many(drawn, timeout=settings.CARD_CACHE_SECONDS)
+        fragments.keep(drawn)
     fill = fragments.filler(request)
     for key, shot in wanted.items():
         shot.html = fill(found[key])

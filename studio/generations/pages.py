@@ -20,7 +20,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -54,7 +53,7 @@ def kept_page(
         return render(request, template_name, {**context, **live})
     page = (state, chrome_state(request), context.get("nav"), request.get_full_path(), get_language())
     key = f"page:{_version(template_name)}:{fragments.digest(page)}"
-    raw: str | None = cache.get(key)
+    raw: str | None = fragments.kept([key]).get(key)
     if raw is None:
         prepare()
         keeping = {
@@ -64,7 +63,7 @@ def kept_page(
             **{name: fragments.live_placeholder(name) for name in live},
         }
         raw = render_to_string(template_name, {**context, **keeping}, request=request)
-        cache.set(key, raw, timeout=settings.CARD_CACHE_SECONDS)
+        fragments.keep({key: raw})
     values = {name: conditional_escape(value) for name, value in live.items()}
     return HttpResponse(fragments.filler(request, values)(raw))
 

@@ -3,10 +3,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
-from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
@@ -42,6 +39,7 @@ from studio.generations.quota import QuotaExceeded, remaining
 from studio.generations.remix import lineage, remix_parent, takes_refusal
 from studio.generations.services import create_takes, retry_generation, try_submit_now
 from studio.generations.templatetags.takes import take_groups
+from studio.lib import fragments
 from studio.lib.http import AuthedRequest
 from studio.workspaces.access import current_membership, require_role, whom_to_ask
 from studio.workspaces.models import Membership
@@ -129,10 +127,10 @@ def _project_context(
 def _saved_prompts(project: Project) -> list[SavedPrompt]:
     """The project's prompt library, read once per change of its workspace's directory_version."""
     key = f"saved-prompts:{project.pk}:{project.workspace.directory_version}"
-    saved: list[SavedPrompt] | None = cache.get(key)
+    saved: list[SavedPrompt] | None = fragments.kept([key]).get(key)
     if saved is None:
         saved = list(project.saved_prompts.all())
-        cache.set(key, saved, timeout=settings.CARD_CACHE_SECONDS)
+        fragments.keep({key: saved})
     return saved
 
 
@@ -166,8 +164,6 @@ def _project_state(context: dict[str, Any]) -> object | None:
     quota = context["quota"]
     return (
         cards,
-        # Each shot's header says how long ago it was made.
-        [timesince(shot.takes[0].created_at) for shot in context["shots"]],
         membership.role,
         (project.name, project.description, project.archived_at, project.workspace.name),
         # whom_to_ask() names the owners and admins: they change with the workspace's members.

@@ -18,9 +18,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
@@ -103,10 +101,10 @@ class KeptChoices:
 
     @functools.cached_property
     def lists(self) -> ChoiceLists:
-        found: ChoiceLists | None = cache.get(self.key)
+        found: ChoiceLists | None = fragments.kept([self.key]).get(self.key)
         if found is None:
             found = self.read()
-            cache.set(self.key, found, timeout=settings.CARD_CACHE_SECONDS)
+            fragments.keep({self.key: found})
         return found
 
 
@@ -132,7 +130,7 @@ def _gallery(
         "filters": SimpleLazyObject(filters),
         # The filter bar is drawn once per page, asked values, directory and language (gallery.html).
         "filters_key": fragments.digest((request.path, asked, choices.directory, get_language())),
-        "cache_seconds": settings.CARD_CACHE_SECONDS,
+        "gallery_path": request.path,
         "page": page,
         "values": values,
         "status": values.get("status", "succeeded"),

@@ -16,9 +16,14 @@ composer) share these rules:
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
@@ -26,6 +31,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from studio.generations.templatetags.studio_extras import _sprite_url
+
+logger = logging.getLogger(__name__)
 
 CSRF_PLACEHOLDER = mark_safe("<!--csrf-->")
 NEXT_PLACEHOLDER = mark_safe("<!--next-->")
@@ -84,3 +91,34 @@ def filler(request: HttpRequest | None, live: Mapping[str, str] | None = None) -
         return SafeString(html)
 
     return fill
+
+
+# The cache is a help, never a dependency: with Redis down or slow, pages are drawn as if nothing
+# were kept, and the outage is logged once a minute rather than on every request.
+_last_complaint = 0.0
+
+
+def _complain(error: Exception) -> None:
+    global _last_complaint
+    now = time.monotonic()
+    if now - _last_complaint >= 60:
+        _last_complaint = now
+        logger.warning("cache unavailable, drawing pages without it: %s", type(error).__name__)
+
+
+def kept(keys: list[str]) -> dict[str, Any]:
+    """What the cache holds for `keys`; nothing when it cannot be reached."""
+    try:
+        found: dict[str, Any] = cache.get_many(keys)
+    except Exception as error:  # noqa: BLE001 - any backend's failure means "not kept"
+        _complain(error)
+        return {}
+    return found
+
+
+def keep(entries: Mapping[str, Any]) -> None:
+    """Keep `entries` for CARD_CACHE_SECONDS; a cache that cannot be reached keeps nothing."""
+    try:
+        cache.set_many(dict(entries), timeout=settings.CARD_CACHE_SECONDS)
+    except Exception as error:  # noqa: BLE001
+        _complain(error)

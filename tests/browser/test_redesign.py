@@ -21,7 +21,7 @@ from studio.generations.models import Generation, Status
 from studio.generations.quota import remaining
 from studio.workspaces.models import Membership
 from tests.browser.pages import DESKTOP, PHONE, sign_in
-from tests.factories import PASSWORD, finished_generation
+from tests.factories import PASSWORD, finished_generation, finished_videos
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -85,6 +85,10 @@ def test_generate_keeps_the_prompt_and_every_setting(page, size, alice, alice_pr
     shot = page.locator("#generation-list .shot").first
     assert shot.locator(".shot-prompt").inner_text() == prompt
     assert shot.locator(".take-label").all_inner_texts() == ["Take 1", "Take 2"]
+    # Its time is written as words by the page's script; the date stays as the tooltip.
+    when = shot.locator("time[data-relative]")
+    assert re.fullmatch(r"now|\d+ seconds? ago", when.inner_text()), when.inner_text()
+    assert when.get_attribute("title")
     # The new cards are in view, on a phone too (where they are below the composer).
     page.wait_for_function(
         "() => { const r = document.querySelector('#generation-list .shot').getBoundingClientRect();"
@@ -308,3 +312,25 @@ def test_a_first_visit_is_small_and_asks_no_one_else(page, size, alice, alice_pr
         assert size_kb <= 100, f"{size_kb:.0f} KB"
     finally:
         fresh.close()
+
+
+def test_the_project_page_shows_older_videos_on_request(page, size, alice, alice_project):
+    from studio.generations.views import PAGE_SIZE
+
+    prompts = [f"clip {index:02d}" for index in range(PAGE_SIZE + 6)]
+    finished_videos(alice_project, alice, prompts, minutes_ago=90)
+    sign_in(page, "alice", PASSWORD)
+    page.goto(f"/projects/{alice_project.code}/")
+    shots = page.locator("#generation-list .shot")
+    assert shots.count() == PAGE_SIZE
+    assert shots.first.locator("time[data-relative]").inner_text() == "1 hour ago"
+    page.get_by_role("link", name="Show older videos").click()
+    page.wait_for_function(
+        f"() => document.querySelectorAll('#generation-list .shot').length === {len(prompts)}"
+    )
+    assert page.locator(".shot-prompt").all_inner_texts() == prompts  # in order, no repeats
+    assert page.url.endswith(f"/projects/{alice_project.code}/")  # appended in place
+    assert page.get_by_role("link", name="Show older videos").count() == 0
+    assert page.locator("#generation-list time[data-relative]").last.inner_text() == "1 hour ago"
+    no_sideways_scroll(page)
+    assert page.console.problems == [], page.console.problems

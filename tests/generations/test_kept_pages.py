@@ -254,3 +254,21 @@ def test_keeping_can_be_turned_off(sign_in_as, team, team_generation, settings):
     client = sign_in_as("editor")
     client.get("/gallery/team/")
     assert client.get("/gallery/team/").templates  # drawn every time
+
+
+def test_pages_are_drawn_without_the_cache_when_redis_is_down(
+    sign_in_as, team, team_generation, settings, caplog
+):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    client = sign_in_as("editor")
+    for url in ("/gallery/team/", "/gallery/", f"/projects/{team['project'].code}/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert team_generation.prompt in response.content.decode()
+    assert "cache unavailable" in caplog.text

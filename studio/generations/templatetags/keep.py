@@ -22,7 +22,6 @@ from typing import Any, cast
 
 from django import template
 from django.conf import settings
-from django.core.cache import cache
 from django.template.base import FilterExpression, NodeList, Parser, Token
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
@@ -72,7 +71,7 @@ class KeepNode(template.Node):
             get_language(),
         )
         key = f"keep:{self.name}:{self.version}:{fragments.digest(state)}"
-        raw: str | None = cache.get(key)
+        raw: str | None = fragments.kept([key]).get(key)
         if raw is None:
             keeping: dict[str, Any] = {
                 "request": None,
@@ -83,7 +82,7 @@ class KeepNode(template.Node):
             }
             with context.push(keeping):
                 raw = self.nodelist.render(context)
-            cache.set(key, raw, timeout=settings.CARD_CACHE_SECONDS)
+            fragments.keep({key: raw})
         live = {name: conditional_escape(str(context.get(name, ""))) for name in self.live}
         return mark_safe(fragments.filler(request, live)(raw))  # noqa: S308 - drawn with autoescape
 
