@@ -95,7 +95,7 @@ def filler(request: HttpRequest | None, live: Mapping[str, str] | None = None) -
 
 # The cache is a help, never a dependency: with Redis down or slow, pages are drawn as if nothing
 # were kept, and the outage is logged once a minute rather than on every request.
-_last_complaint = 0.0
+_last_complaint = float("-inf")
 
 
 def _complain(error: Exception) -> None:

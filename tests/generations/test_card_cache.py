@@ -1,6 +1,7 @@
 """Cached cards: drawn once, and a star, a rename, a status change, a role change, a delete or
 restore, or a language switch shows on the very next page. Run on the default cache, and on
-Redis too when REDIS_URL is set (e.g. REDIS_URL=redis://127.0.0.1:6379/7)."""
+Redis too when TEST_REDIS_URL is set (e.g. redis://127.0.0.1:6379/7): .ci/run sets it when a
+Redis answers on 127.0.0.1:6379."""
 
 from __future__ import annotations
 
@@ -27,9 +28,9 @@ def card_cache(request, settings):
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
         cache.clear()
     else:
-        url = os.environ.get("REDIS_URL")
+        url = os.environ.get("TEST_REDIS_URL")
         if not url:
-            pytest.skip("set REDIS_URL to run the cache tests on Redis too")
+            pytest.skip("set TEST_REDIS_URL to run the cache tests on Redis too")
         # Never FLUSHDB: other test processes share the database. Each test's cards have fresh
         # codes, so their keys are new anyway; the prefix keeps test keys apart from a running studio.
         settings.CACHES = {
