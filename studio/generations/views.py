@@ -88,7 +88,7 @@ def _project_context(
     form: GenerationForm | None,
 ) -> dict[str, Any]:
     """The project page's context; a remix form's parent (form.parent) fills the composer. Its
-    shots are rows until draw_shots() makes them drawable (and a kept page needs neither)."""
+    shots are rows until _draw_shots() makes them drawable (a kept page needs no drawing)."""
     page = page_of(
         # The project itself is live (get_project_for_user): only its generations' own Trash applies.
         card_rows(project.generations.filter(deleted_at__isnull=True).unsuperseded()),
