@@ -15,6 +15,7 @@ drawn as usual.
 from __future__ import annotations
 
 import functools
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -53,7 +54,8 @@ def kept_page(
         return render(request, template_name, {**context, **live})
     page = (state, chrome_state(request), context.get("nav"), request.get_full_path(), get_language())
     key = f"page:{_version(template_name)}:{fragments.digest(page)}"
-    raw: str | None = fragments.kept([key]).get(key)
+    packed: bytes | None = fragments.kept([key]).get(key)
+    raw = None if packed is None else zlib.decompress(packed).decode()
     if raw is None:
         prepare()
         keeping = {
@@ -63,7 +65,9 @@ def kept_page(
             **{name: fragments.live_placeholder(name) for name in live},
         }
         raw = render_to_string(template_name, {**context, **keeping}, request=request)
-        fragments.keep({key: raw})
+        # Kept compressed: a page is 70 to 90 KB of HTML and about a tenth of that packed, which
+        # matters to a per-process memory cache; unpacking costs about 0.1 ms.
+        fragments.keep({key: zlib.compress(raw.encode(), 1)})
     values = {name: conditional_escape(value) for name, value in live.items()}
     return HttpResponse(fragments.filler(request, values)(raw))
 
