@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from studio.chanjing import types as provider
+from studio.generations.links import Links
 from studio.generations.problems import describe
 from studio.workspaces.models import Workspace
 
@@ -278,6 +280,11 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prompt[:40]} ({self.get_status_display()})"
+
+    @functools.cached_property
+    def links(self) -> Links:
+        """Its URLs for its card (studio.generations.links), without a reverse() each."""
+        return Links(self.code)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         adding = self._state.adding
