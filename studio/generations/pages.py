@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from django.conf import settings
@@ -39,15 +39,21 @@ def kept_page(
     *,
     state: object | None,
     prepare: Callable[[], object],
+    params: Collection[str] = (),
     live: dict[str, str] | None = None,
 ) -> HttpResponse:
-    """The page from the cache, or drawn (after `prepare()`, which readies its cards) and kept."""
+    """The page from the cache, or drawn (after `prepare()`, which readies its cards) and kept.
+
+    Only addresses whose query names nothing but `params` are kept: made-up parameters must not
+    fill the cache with copies of one page.
+    """
     live = live or {}
     if (
         state is None
         or settings.CARD_CACHE_SECONDS <= 0
         or request.method != "GET"
         or request.htmx
+        or not set(request.GET).issubset(params)
         or len(get_messages(request))
     ):
         prepare()

@@ -187,6 +187,7 @@ def project_detail(request: AuthedRequest, code: uuid.UUID) -> HttpResponse:
         context,
         state=_project_state(context),
         prepare=lambda: _draw_shots(request, context),
+        params={"after"},
         live={"submit_token": context["submit_token"]},
     )
 

@@ -155,7 +155,14 @@ def _gallery(
     cards = cards_state(page.items)
     membership = context.get("membership")
     state = None if cards is None else (cards, choices.directory, getattr(membership, "role", None))
-    return kept_page(request, "generations/gallery.html", context, state=state, prepare=draw_cards)
+    return kept_page(
+        request,
+        "generations/gallery.html",
+        context,
+        state=state,
+        prepare=draw_cards,
+        params={*GalleryFilters.base_fields, "after"},
+    )
 
 
 def _page_url(request: AuthedRequest, cursor: str | None) -> str:

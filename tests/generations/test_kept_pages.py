@@ -276,3 +276,13 @@ def test_pages_are_drawn_without_the_cache_when_redis_is_down(
         assert response.status_code == 200, url
         assert team_generation.prompt in response.content.decode()
     assert "cache unavailable" in caplog.text
+
+
+def test_made_up_parameters_are_drawn_not_kept(sign_in_as, team, team_generation):
+    client = sign_in_as("editor")
+    assert was_kept(client, "/gallery/team/?q=lantern&ratio=9:16")  # the filter bar's own are kept
+    client.get("/gallery/team/?utm=1")
+    assert client.get("/gallery/team/?utm=1").templates  # drawn every time, never stored
+    project = f"/projects/{team['project'].code}/"
+    client.get(f"{project}?x=1")
+    assert client.get(f"{project}?x=1").templates
