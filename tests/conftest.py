@@ -4,6 +4,8 @@ The data comes from tests/factories.py; import helpers from there, never from a 
 
 from __future__ import annotations
 
+import os
+import time
 from typing import Any
 
 import django.test.testcases
@@ -59,6 +61,31 @@ def _empty_cache():
     """Kept pages, filter choices and prompt libraries are keyed by primary keys and versions,
     which a rolled-back test hands to the next one: every test starts with an empty cache."""
     cache.clear()
+
+
+@pytest.fixture(params=["default", "redis"])
+def each_cache(request, settings):
+    """The cache tests, once on local memory and once on Redis when TEST_REDIS_URL names one
+    (.ci/run sets it when a Redis answers on 127.0.0.1:6379)."""
+    if request.param == "default":
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        cache.clear()
+        return request.param
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("set TEST_REDIS_URL to run the cache tests on Redis too")
+    # Never FLUSHDB: other test processes share the database. A prefix fresh for every test keeps
+    # apart the keys of tests (users and workspaces of different tests may share primary keys)
+    # and those of a running studio.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": f"studio-tests-{os.getpid()}-{time.monotonic_ns()}",
+            "TIMEOUT": 600,
+        }
+    }
+    return request.param
 
 
 @pytest.fixture(autouse=True)

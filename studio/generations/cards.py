@@ -24,13 +24,13 @@ something not listed above must add it to card_state() or to the key, or it will
 from __future__ import annotations
 
 import functools
-import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db.models.fields.files import FieldFile
 from django.template import Context
 from django.template.loader import get_template
 from django.utils.safestring import SafeString
@@ -79,31 +79,9 @@ PROJECT_CARD = "generations/generation_card.html"
 TAKE_GROUP = "generations/take_group.html"
 
 
-# What a card shows, in the names of a values() row: a change to any of them is a new card.
-STATE_FIELDS = (
-    "status",
-    "provider_status",
-    "prompt",
-    "aspect_ratio",
-    "clarity",
-    "duration",
-    "video_seconds",
-    "video",
-    "poster",
-    "start_frame",
-    "is_sandbox",
-    "take_group",
-    "take_index",
-    "created_at",
-    "finished_at",
-    "error_kind",
-    "error_code",
-    "error_message",
-    "error_raw",
-    "error_params",
-    "workspace__name",
-    "created_by__username",
-)
+# What a card shows, in the names of a values() row: a change to any of them is a new card. The
+# code is not among them: it is part of the key itself.
+STATE_FIELDS = tuple(name for name in CARD_FIELDS if name != "code")
 
 
 class CardRow:
@@ -134,30 +112,17 @@ def card_state(generation: Generation | CardRow) -> tuple[object, ...]:
     """Every field of a generation that a card shows, the same from a row or from a model."""
     if isinstance(generation, CardRow):
         return tuple(generation.values[name] for name in STATE_FIELDS)
-    return (
-        generation.status,
-        generation.provider_status,
-        generation.prompt,
-        generation.aspect_ratio,
-        generation.clarity,
-        generation.duration,
-        generation.video_seconds,
-        generation.video.name,
-        generation.poster.name,
-        generation.start_frame.name,
-        generation.is_sandbox,
-        generation.take_group,
-        generation.take_index,
-        generation.created_at,
-        generation.finished_at,
-        generation.error_kind,
-        generation.error_code,
-        generation.error_message,
-        generation.error_raw,
-        generation.error_params,
-        generation.workspace.name,
-        generation.created_by.get_username() if generation.created_by else None,
-    )
+    return tuple(_shown(generation, name) for name in STATE_FIELDS)
+
+
+def _shown(generation: Generation, name: str) -> object:
+    """A model's value as values() reads it: a file's name, a related row's field (None without one)."""
+    if "__" in name:
+        relation, field = name.split("__")
+        related = getattr(generation, relation)
+        return None if related is None else getattr(related, field)
+    value = getattr(generation, name)
+    return value.name if isinstance(value, FieldFile) else value
 
 
 def card_rows(generations: GenerationQuerySet) -> GenerationQuerySet:
@@ -185,16 +150,9 @@ def as_models(rows: Sequence[Generation | CardRow]) -> list[Generation]:
     return models
 
 
-@functools.cache
-def _template_version(template_name: str) -> str:
-    """Changes with the card template, any template it includes (new card actions), and the icons."""
-    return fragments.version(fragments.template_sources(template_name, set()))
-
-
 def card_key(template_name: str, generation: Generation | CardRow, viewer: dict[str, Any]) -> str:
-    state = "\x1f".join(map(str, (*card_state(generation), *viewer.values(), get_language())))
-    digest = hashlib.blake2b(state.encode(), digest_size=16).hexdigest()
-    return f"card:{_template_version(template_name)}:{generation.code}:{digest}"
+    state = (card_state(generation), tuple(viewer.values()), get_language())
+    return f"card:{fragments.template_version(template_name)}:{generation.code}:{fragments.digest(state)}"
 
 
 def for_cards(generations: GenerationQuerySet) -> GenerationQuerySet:
@@ -283,7 +241,7 @@ class Shot:
             return None
         first = self.takes[0]
         state = (keys, get_language())
-        return f"shot:{_template_version(TAKE_GROUP)}:{first.code}:{fragments.digest(state)}"
+        return f"shot:{fragments.template_version(TAKE_GROUP)}:{first.code}:{fragments.digest(state)}"
 
 
 def attach_shots(request: AuthedRequest, groups: list[list[Generation]]) -> list[Shot]:

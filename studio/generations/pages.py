@@ -14,7 +14,6 @@ drawn as usual.
 
 from __future__ import annotations
 
-import functools
 import zlib
 from collections.abc import Callable, Collection
 from typing import Any
@@ -59,7 +58,7 @@ def kept_page(
         prepare()
         return render(request, template_name, {**context, **live})
     page = (state, chrome_state(request), context.get("nav"), request.get_full_path(), get_language())
-    key = f"page:{_version(template_name)}:{fragments.digest(page)}"
+    key = f"page:{fragments.template_version(template_name)}:{fragments.digest(page)}"
     packed: bytes | None = fragments.kept([key]).get(key)
     raw = None if packed is None else zlib.decompress(packed).decode()
     if raw is None:
@@ -76,9 +75,3 @@ def kept_page(
         fragments.keep({key: zlib.compress(raw.encode(), 1)})
     values = {name: conditional_escape(value) for name, value in live.items()}
     return HttpResponse(fragments.filler(request, values)(raw))
-
-
-@functools.cache
-def _version(template_name: str) -> str:
-    """The page template's version, with the templates it extends and includes."""
-    return fragments.version(fragments.template_sources(template_name, set()))

@@ -23,7 +23,6 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.generations.access import get_generation_for_user
@@ -128,8 +127,8 @@ def _gallery(
     )
     context |= {
         "filters": SimpleLazyObject(filters),
-        # The filter bar is drawn once per page, asked values, directory and language (gallery.html).
-        "filters_key": fragments.digest((request.path, asked, choices.directory, get_language())),
+        # The filter bar is kept per page, asked values and directory ({% keep %} adds the language).
+        "filters_key": fragments.digest((request.path, asked, choices.directory)),
         "gallery_path": request.path,
         "page": page,
         "values": values,

@@ -10,11 +10,12 @@ composer) share these rules:
     changes every key.
   - Per-request values never enter the cache. The CSRF token and the "come back here" path are
     drawn as placeholders that escaped text cannot contain (`<!--…-->`) and are filled in by
-    filler(); anything else that changes per request sits in a `{% live %}` block.
+    filler(), and so is any other per-request value a fragment names (live_placeholder()).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -59,6 +60,13 @@ def template_sources(template_name: str, seen: set[str]) -> list[str]:
 
 def included_sources(source: str, seen: set[str]) -> list[str]:
     return [text for name in _INCLUDE.findall(source) for text in template_sources(name, seen)]
+
+
+@functools.cache
+def template_version(template_name: str) -> str:
+    """A template's version: changes with it, the templates it extends or includes (new card
+    actions), and the icons."""
+    return version(template_sources(template_name, set()))
 
 
 def version(sources: Iterable[str]) -> str:

@@ -5,11 +5,9 @@ Redis answers on 127.0.0.1:6379."""
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -17,31 +15,10 @@ from studio.generations.models import Generation, Status
 from studio.workspaces.models import Membership, Role
 from tests.factories import finished_generation, make_project
 
-pytestmark = pytest.mark.django_db
+# Every test runs on local memory, and on Redis too when TEST_REDIS_URL is set (conftest.each_cache).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("each_cache")]
 
 CARD_TEMPLATES = {"generations/gallery_item.html", "generations/generation_card.html"}
-
-
-@pytest.fixture(autouse=True, params=["default", "redis"])
-def card_cache(request, settings):
-    if request.param == "default":
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-        cache.clear()
-    else:
-        url = os.environ.get("TEST_REDIS_URL")
-        if not url:
-            pytest.skip("set TEST_REDIS_URL to run the cache tests on Redis too")
-        # Never FLUSHDB: other test processes share the database. Each test's cards have fresh
-        # codes, so their keys are new anyway; the prefix keeps test keys apart from a running studio.
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": url,
-                "KEY_PREFIX": f"studio-tests-{os.getpid()}",
-                "TIMEOUT": 600,
-            }
-        }
-    return request.param
 
 
 def cards_drawn(response) -> int:
@@ -198,11 +175,10 @@ def test_the_filter_bar_is_kept_but_follows_new_projects_values_and_language(sig
 def test_a_change_to_a_template_the_card_includes_is_a_new_card(monkeypatch):
     """New card actions live in included templates (e.g. sequences/shot_actions.html): changing
     one must not leave the old card in a shared cache after a deploy."""
-    from studio.generations import cards
     from studio.lib import fragments
 
-    cards._template_version.cache_clear()
-    before = cards._template_version("generations/generation_card.html")
+    fragments.template_version.cache_clear()
+    before = fragments.template_version("generations/generation_card.html")
     real = fragments.template_sources
 
     def edited(template_name, seen):
@@ -212,8 +188,8 @@ def test_a_change_to_a_template_the_card_includes_is_a_new_card(monkeypatch):
         return sources
 
     monkeypatch.setattr(fragments, "template_sources", edited)
-    cards._template_version.cache_clear()
+    fragments.template_version.cache_clear()
     try:
-        assert cards._template_version("generations/generation_card.html") != before
+        assert fragments.template_version("generations/generation_card.html") != before
     finally:
-        cards._template_version.cache_clear()
+        fragments.template_version.cache_clear()

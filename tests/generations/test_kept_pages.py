@@ -5,12 +5,10 @@ when a Redis answers on 127.0.0.1:6379."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -20,28 +18,8 @@ from studio.generations.models import Generation, SavedPrompt, Status
 from studio.workspaces.models import Membership, Workspace
 from tests.factories import add_member, finished_generation, make_project, make_user
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True, params=["default", "redis"])
-def page_cache(request, settings):
-    if request.param == "default":
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-        cache.clear()
-    else:
-        url = os.environ.get("TEST_REDIS_URL")
-        if not url:
-            pytest.skip("set TEST_REDIS_URL to run the cache tests on Redis too")
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": url,
-                # Fresh per test: users and workspaces of different tests may share primary keys.
-                "KEY_PREFIX": f"studio-tests-{os.getpid()}-{timezone.now().timestamp()}",
-                "TIMEOUT": 600,
-            }
-        }
-    return request.param
+# Every test runs on local memory, and on Redis too when TEST_REDIS_URL is set (conftest.each_cache).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("each_cache")]
 
 
 def get(client: Client, url: str, **headers) -> tuple[str, int]:
